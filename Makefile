@@ -1,0 +1,42 @@
+# raidmig: see README. `make`, `make check`, `make demo`, `make bench`.
+PREFIX  ?= /usr/local
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -Wall -Wextra -std=gnu11
+LDLIBS  += -lpopt -lblkid -lz
+
+CORE = layout.o meta.o io.o util.o journal.o checkpoint.o copy.o array.o probe.o
+OBJS = raidmig.o $(CORE)
+HDRS = $(wildcard *.h)
+
+all: raidmig
+
+raidmig: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+%.o: %.c $(HDRS)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+test/unit: test/unit.c $(CORE) $(HDRS)
+	$(CC) $(CFLAGS) -I. $(LDFLAGS) -o $@ test/unit.c $(CORE) $(LDLIBS)
+
+check:
+	test/deps
+	$(MAKE) all test/unit
+	test/run
+
+demo: all
+	test/demo
+
+bench: all
+	test/bench
+
+install: raidmig
+	install -D -m 755 raidmig $(DESTDIR)$(PREFIX)/bin/raidmig
+	install -D -m 644 raidmig.1 $(DESTDIR)$(PREFIX)/share/man/man1/raidmig.1
+
+clean:
+	rm -f raidmig *.o test/unit
+	rm -rf test/work
+
+.PHONY: all check demo bench install clean

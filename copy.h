@@ -1,0 +1,12 @@
+/* copy.h: the migration loop and reading the volume. See copy.c. */
+#ifndef RAIDMIG_COPY_H
+#define RAIDMIG_COPY_H
+
+#include "array.h"
+
+int migrate(struct run *r);
+int restore_staged(struct run *r);
+int volume_read(struct array *a, uint8_t *buf, uint64_t off, size_t len);
+uint64_t volume_size(const struct array *a);
+
+#endif

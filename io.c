@@ -1,0 +1,232 @@
+/*
+ * io.c: the one thin layer between raidmig and its disks. Every read, write
+ * and flush of member data passes through dev_read/dev_write/dev_flush, so
+ * the counters in the summary are exact, and the test shim under test/ that
+ * intercepts pread/pwrite/fdatasync sees every disk operation raidmig makes.
+ *
+ * The loops retry EINTR and short transfers and fail loudly on anything
+ * else, returning -errno and leaving the message to the caller, who knows
+ * what the write was for.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <linux/loop.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io.h"
+
+struct io_stats io_stats;
+
+/* For a loop device, identify it by its backing file, so a loop over a
+ * member image counts as that member. */
+static void loop_backing(struct dev *d)
+{
+	struct loop_info64 li;
+
+	if (ioctl(d->fd, LOOP_GET_STATUS64, &li) == 0) {
+		d->id_dev = (dev_t)li.lo_device;
+		d->id_ino = (ino_t)li.lo_inode;
+	}
+}
+
+/*
+ * Open a member. Block devices are opened O_EXCL, so the kernel refuses one
+ * that is mounted or held by another opener. Returns 0 or -errno; -ENOTBLK
+ * for something that is neither a regular file nor a block device.
+ */
+int dev_open(struct dev *d, const char *path, int writable)
+{
+	struct stat st;
+	int flags = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC;
+
+	memset(d, 0, sizeof(*d));
+	d->path = path;
+	d->fd = -1;
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (S_ISBLK(st.st_mode)) {
+		d->is_blk = 1;
+		if (writable)
+			flags |= O_EXCL;
+	} else if (!S_ISREG(st.st_mode)) {
+		return -ENOTBLK;
+	}
+	d->fd = open(path, flags);
+	if (d->fd < 0)
+		return -errno;
+	if (fstat(d->fd, &st) < 0)
+		goto fail;
+	d->id_dev = st.st_dev;
+	d->id_ino = st.st_ino;
+	d->sector = 512;
+	if (d->is_blk) {
+		int ss;
+
+		if (ioctl(d->fd, BLKGETSIZE64, &d->size) < 0 ||
+		    ioctl(d->fd, BLKSSZGET, &ss) < 0)
+			goto fail;
+		d->sector = (uint32_t)ss;
+		d->id_dev = st.st_rdev;
+		d->id_ino = 0;
+		loop_backing(d);
+	} else {
+		d->size = (uint64_t)st.st_size;
+	}
+	return 0;
+fail:
+	{
+		int e = errno;
+
+		close(d->fd);
+		d->fd = -1;
+		return -e;
+	}
+}
+
+void dev_close(struct dev *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+}
+
+int dev_read(struct dev *d, void *buf, size_t len, uint64_t off)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t r = pread(d->fd, p, len, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EIO;	/* read past the end: a member shrank */
+		p += r;
+		len -= (size_t)r;
+		off += (uint64_t)r;
+		io_stats.bytes_read += (uint64_t)r;
+	}
+	return 0;
+}
+
+int dev_write(struct dev *d, const void *buf, size_t len, uint64_t off)
+{
+	const char *p = buf;
+
+	d->dirty = 1;
+	while (len) {
+		ssize_t r = pwrite(d->fd, p, len, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -ENOSPC;
+		p += r;
+		len -= (size_t)r;
+		off += (uint64_t)r;
+		io_stats.bytes_written += (uint64_t)r;
+	}
+	return 0;
+}
+
+/* Scattered read; a short preadv falls back to plain reads of the rest. */
+int dev_readv(struct dev *d, struct iovec *iov, int cnt, uint64_t off)
+{
+	while (cnt > 0) {
+		ssize_t r = preadv(d->fd, iov, cnt, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EIO;
+		io_stats.bytes_read += (uint64_t)r;
+		off += (uint64_t)r;
+		while (cnt > 0 && (size_t)r >= iov->iov_len) {
+			r -= (ssize_t)iov->iov_len;
+			iov++;
+			cnt--;
+		}
+		if (cnt > 0 && r > 0) {
+			int e = dev_read(d, (char *)iov->iov_base + r,
+					 iov->iov_len - (size_t)r, off);
+
+			if (e)
+				return e;
+			off += iov->iov_len - (size_t)r;
+			iov++;
+			cnt--;
+		}
+	}
+	return 0;
+}
+
+/* Gathered write; a short pwritev falls back to plain writes of the rest. */
+int dev_writev(struct dev *d, struct iovec *iov, int cnt, uint64_t off)
+{
+	d->dirty = 1;
+	while (cnt > 0) {
+		ssize_t r = pwritev(d->fd, iov, cnt, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -ENOSPC;
+		io_stats.bytes_written += (uint64_t)r;
+		off += (uint64_t)r;
+		while (cnt > 0 && (size_t)r >= iov->iov_len) {
+			r -= (ssize_t)iov->iov_len;
+			iov++;
+			cnt--;
+		}
+		if (cnt > 0 && r > 0) {
+			int e = dev_write(d, (char *)iov->iov_base + r,
+					  iov->iov_len - (size_t)r, off);
+
+			if (e)
+				return e;
+			off += iov->iov_len - (size_t)r;
+			iov++;
+			cnt--;
+		}
+	}
+	return 0;
+}
+
+/* Make every write to this member durable. Skipped when nothing is dirty. */
+int dev_flush(struct dev *d)
+{
+	if (!d->dirty)
+		return 0;
+	while (fdatasync(d->fd) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	io_stats.flushes++;
+	d->dirty = 0;
+	return 0;
+}
+
+/* Page-aligned zeroed buffer, so direct I/O can use it. NULL on failure. */
+void *io_alloc(size_t len)
+{
+	void *p;
+
+	if (posix_memalign(&p, 4096, len ? len : 4096))
+		return NULL;
+	memset(p, 0, len);
+	return p;
+}

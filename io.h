@@ -1,0 +1,38 @@
+/* io.h: every disk read, write and flush goes through here. See io.c. */
+#ifndef RAIDMIG_IO_H
+#define RAIDMIG_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+struct dev {
+	const char *path;	/* as given on the command line */
+	int fd;
+	int is_blk;		/* a block device, not a regular file */
+	int dirty;		/* written since its last flush */
+	uint64_t size;		/* bytes */
+	uint32_t sector;	/* logical sector size, bytes */
+	dev_t id_dev;		/* identity: st_dev (or backing file for a loop) */
+	ino_t id_ino;
+};
+
+struct io_stats {
+	uint64_t bytes_read;
+	uint64_t bytes_written;
+	uint64_t flushes;
+};
+
+extern struct io_stats io_stats;
+
+int dev_open(struct dev *d, const char *path, int writable);
+void dev_close(struct dev *d);
+int dev_read(struct dev *d, void *buf, size_t len, uint64_t off);
+int dev_write(struct dev *d, const void *buf, size_t len, uint64_t off);
+int dev_readv(struct dev *d, struct iovec *iov, int cnt, uint64_t off);
+int dev_writev(struct dev *d, struct iovec *iov, int cnt, uint64_t off);
+int dev_flush(struct dev *d);
+void *io_alloc(size_t len);
+
+#endif

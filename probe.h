@@ -1,0 +1,15 @@
+/* probe.h: what is on a device before raidmig touches it. See probe.c. */
+#ifndef RAIDMIG_PROBE_H
+#define RAIDMIG_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "io.h"
+
+int probe_signature(struct dev *d, char *what, size_t len);
+int probe_source_end(struct dev *d, uint64_t limit, uint64_t *end);
+int probe_mounted(const struct dev *d);
+int probe_raidmig_magic(struct dev *d);
+
+#endif
