@@ -22,7 +22,7 @@ test/unit: test/unit.c $(CORE) $(HDRS)
 
 check:
 	test/deps
-	$(MAKE) all test/unit
+	$(MAKE) all test/unit test/shim.so
 	test/run
 
 demo: all
@@ -40,3 +40,6 @@ clean:
 	rm -rf test/work
 
 .PHONY: all check demo bench install clean
+
+test/shim.so: test/shim.c
+	$(CC) -shared -fPIC -O2 -Wall -Wextra -o $@ test/shim.c -ldl

@@ -85,25 +85,33 @@ int ck_flush_all(struct run *r)
 	return 0;
 }
 
+/* Write the current generation of r->a->m to its copy on member i. */
+int ck_write_meta_member(struct run *r, uint32_t i)
+{
+	struct meta m = r->a->m;
+	struct dev *d = &r->a->dev[i];
+	int e;
+
+	m.member_index = i;
+	meta_encode(&m, r->mbuf);
+	e = dev_write(d, r->mbuf, META_BLOCK,
+		      meta_copy_offset(d->size, (int)(m.generation % META_COPIES)));
+	if (e) {
+		log_err("%s: metadata write failed: %s", d->path, strerror(-e));
+		return e;
+	}
+	r->meta_writes++;
+	return 0;
+}
+
 /* Write the current generation of r->a->m to its copy on every member. */
 int ck_write_meta(struct run *r)
 {
-	struct meta m = r->a->m;
-	uint8_t *blk = r->mbuf;
-	int copy = (int)(m.generation % META_COPIES);
-
 	for (uint32_t i = 0; i < r->a->n; i++) {
-		struct dev *d = &r->a->dev[i];
-		int e;
+		int e = ck_write_meta_member(r, i);
 
-		m.member_index = i;
-		meta_encode(&m, blk);
-		e = dev_write(d, blk, META_BLOCK, meta_copy_offset(d->size, copy));
-		if (e) {
-			log_err("%s: metadata write failed: %s", d->path, strerror(-e));
+		if (e)
 			return e;
-		}
-		r->meta_writes++;
 	}
 	return 0;
 }

@@ -15,6 +15,7 @@ uint64_t ck_batch_end(const struct geom *g, const struct policy *p, uint64_t ckp
 int ck_commit(struct run *r, enum ck_reason why);
 int ck_stage(struct run *r, uint64_t unit, uint64_t len, uint32_t crc);
 int ck_write_meta(struct run *r);
+int ck_write_meta_member(struct run *r, uint32_t i);
 int ck_flush_all(struct run *r);
 
 #endif

@@ -169,9 +169,11 @@ static int need_room(struct dev *d, uint64_t end, uint64_t limit, const char *wh
 
 /*
  * Where the source's data ends; `limit` is where its configuration area
- * starts. Returns 0 with *end <= limit, or -EINVAL after a message.
+ * starts; `own_meta` says its metadata blocks hold raidmig's own metadata
+ * from a creation cut short. Returns 0 with *end <= limit, or -EINVAL
+ * after a message.
  */
-int probe_source_end(struct dev *d, uint64_t limit, uint64_t *end)
+int probe_source_end(struct dev *d, uint64_t limit, int own_meta, uint64_t *end)
 {
 	blkid_probe pr = new_probe(d);
 	const char *type = NULL;
@@ -208,7 +210,9 @@ int probe_source_end(struct dev *d, uint64_t limit, uint64_t *end)
 	}
 	blkid_free_probe(pr);
 	*end = limit;
-	z = area_is_zero(d, limit, geom_usable_end(d->size));
+	/* a creation cut short left its own metadata there: check the slot only */
+	z = area_is_zero(d, limit, geom_usable_end(d->size) -
+			 (own_meta ? (uint64_t)META_COPIES * META_BLOCK : 0));
 	if (z < 0) {
 		log_err("%s: cannot read the end of the disk", d->path);
 		return -EINVAL;

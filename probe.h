@@ -8,7 +8,7 @@
 #include "io.h"
 
 int probe_signature(struct dev *d, char *what, size_t len);
-int probe_source_end(struct dev *d, uint64_t limit, uint64_t *end);
+int probe_source_end(struct dev *d, uint64_t limit, int own_meta, uint64_t *end);
 int probe_mounted(const struct dev *d);
 int probe_raidmig_magic(struct dev *d);
 

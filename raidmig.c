@@ -250,6 +250,47 @@ static int confirm(char **args, int count)
 	return 0;
 }
 
+/*
+ * A convert that stopped while creating its array wrote nothing but
+ * metadata: generation 1, added members first. Such a member may be
+ * overwritten by a new convert without --force: its newest valid copy is
+ * generation 1, or its copy was torn before it became valid.
+ */
+static int unstarted(struct dev *d)
+{
+	struct meta m[META_COPIES];
+	const char *why[META_COPIES];
+	int c = array_read_copies(d, m, why);
+
+	return c < 0 || m[c].generation == 1;
+}
+
+/*
+ * The source carries raidmig's magic. Refused (resume is the way on) unless
+ * it is a creation cut short: no valid copy on the source, and every added
+ * member holds a valid generation 1 of one array that names this source.
+ */
+static int source_cut_short(struct dev *d, int n)
+{
+	struct meta m[META_COPIES], first;
+	const char *why[META_COPIES];
+
+	if (array_read_copies(&d[0], m, why) >= 0)
+		return 0;
+	for (int i = 1; i < n; i++) {
+		int c = array_read_copies(&d[i], m, why);
+
+		if (c < 0 || m[c].generation != 1 || m[c].member_index != (uint32_t)i ||
+		    m[c].member[0].size != d[0].size)
+			return 0;
+		if (i == 1)
+			first = m[c];
+		else if (memcmp(first.array_uuid, m[c].array_uuid, 16))
+			return 0;
+	}
+	return 1;
+}
+
 /* Checks on the opened devices that need nothing but the devices. */
 static int check_devices(struct dev *d, int n)
 {
@@ -271,9 +312,13 @@ static int check_devices(struct dev *d, int n)
 			log_err("%s: mounted (it or one of its partitions): unmount it first", d[i].path);
 			return -EINVAL;
 		}
-		if (probe_raidmig_magic(&d[i]) && (i == 0 || !opt.force)) {
-			log_err("%s: already carries raidmig metadata: use 'raidmig resume'%s", d[i].path,
-				i ? ", or --force to overwrite it" : "");
+		if (i == 0 && probe_raidmig_magic(&d[0]) && !source_cut_short(d, n)) {
+			log_err("%s: already carries raidmig metadata: use 'raidmig resume'", d[0].path);
+			return -EINVAL;
+		}
+		if (i > 0 && !opt.force && probe_raidmig_magic(&d[i]) && !unstarted(&d[i])) {
+			log_err("%s: carries raidmig metadata of another array: use --force to overwrite it",
+				d[i].path);
 			return -EINVAL;
 		}
 		if (i > 0 && !opt.force) {
@@ -313,7 +358,7 @@ static int plan_geometry(struct dev *d, int n, uint32_t level, uint32_t chunk, s
 		return -EINVAL;
 	}
 	limit = geom_usable_end(d[0].size) - config;
-	if (probe_source_end(&d[0], limit, &end))
+	if (probe_source_end(&d[0], limit, probe_raidmig_magic(&d[0]), &end))
 		return -EINVAL;
 	end = (end + d[0].sector - 1) / d[0].sector * d[0].sector;
 	if (end == 0) {
@@ -341,22 +386,32 @@ static int plan_geometry(struct dev *d, int n, uint32_t level, uint32_t chunk, s
 	return 0;
 }
 
+/*
+ * Create the array: on every member clear copy 0 and write generation 1 to
+ * copy 1. The added members go first and are flushed before the source is
+ * marked, so a crash here leaves either an unmarked source (convert can be
+ * run again: an added member whose newest generation is 1 holds no data yet)
+ * or a complete generation 1 that resume takes up.
+ */
 static int write_initial_meta(struct run *r)
 {
 	uint8_t *zero = io_alloc(META_BLOCK);
 	int e = zero ? 0 : -ENOMEM;
 
-	/* a fresh array: clear copy 0, write generation 1 to copy 1 */
-	for (uint32_t i = 0; i < r->a->n && !e; i++) {
+	for (uint32_t k = 1; k <= r->a->n && !e; k++) {
+		uint32_t i = k % r->a->n;	/* 1, 2, ..., n - 1, then 0 */
 		struct dev *dv = &r->a->dev[i];
 
-		e = dev_write(dv, zero, META_BLOCK, meta_copy_offset(dv->size, 0));
+		if (i == 0)
+			e = ck_flush_all(r);
+		if (!e)
+			e = dev_write(dv, zero, META_BLOCK, meta_copy_offset(dv->size, 0));
 		if (e)
 			log_err("%s: metadata write failed: %s", dv->path, strerror(-e));
+		else
+			e = ck_write_meta_member(r, i);
 	}
 	free(zero);
-	if (!e)
-		e = ck_write_meta(r);
 	if (!e)
 		e = ck_flush_all(r);
 	return e;

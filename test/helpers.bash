@@ -1,0 +1,83 @@
+# test/helpers.bash: shared by the bats suites. Each test runs in its own
+# scratch directory with real image files and the real binary.
+TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+RAIDMIG=${RAIDMIG:-$TOP/raidmig}
+ORACLE="python3 $TOP/test/oracle.py"
+SHIM=$TOP/test/shim.so
+
+setup() {
+	W=$(mktemp -d "${TMPDIR:-/tmp}/raidmig-test.XXXXXX")
+	cd "$W" || return 1
+}
+
+teardown() {
+	cd /
+	[ -n "${LOOPS:-}" ] && for l in $LOOPS; do losetup -d "$l" 2>/dev/null; done
+	rm -rf "$W"
+}
+
+# mksrc FILE DATA TAIL: DATA bytes of random data, then TAIL bytes of zeros
+mksrc() {
+	head -c "$2" /dev/urandom >"$1"
+	truncate -s "+$3" "$1"
+}
+
+# blank FILE SIZE...: empty member images
+blank() {
+	local size=$1
+	shift
+	for f; do truncate -s "$size" "$f"; done
+}
+
+sums() {
+	md5sum -- *.img 2>/dev/null
+}
+
+# field NAME MEMBER...: a field of the newest valid metadata copy
+field() {
+	local name=$1
+	shift
+	"$RAIDMIG" inspect --json "$@" | python3 -c '
+import json, sys
+copies = [c for c in json.load(sys.stdin) if c["valid"]]
+print(max(copies, key=lambda c: c["generation"])[sys.argv[1]])' "$name"
+}
+
+# json_get KEY.PATH < json
+json_get() {
+	python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v = v[k]
+print(v)' "$1"
+}
+
+# verify EXPECTED MEMBER...: the volume through raidmig cat and through the
+# independent md RAID0 reader both start with EXPECTED, byte for byte
+verify() {
+	local exp=$1 size chunk md
+	shift
+	size=$(stat -c %s "$exp")
+	"$RAIDMIG" cat "$@" >vol.out
+	cmp -n "$size" vol.out "$exp" || { echo "raidmig cat differs from $exp"; return 1; }
+	[ "$(field state "$@")" = complete ] || return 0
+	chunk=$(field chunk "$@")
+	md=$(field member_data "$@")
+	$ORACLE md0 "$chunk" "$md" "$@" >md0.out
+	cmp -n "$size" md0.out "$exp" || { echo "md0 reader differs from $exp"; return 1; }
+	[ "$(stat -c %s vol.out)" = "$(stat -c %s md0.out)" ] || { echo "capacity differs"; return 1; }
+}
+
+# refused CODE REGEX CMD...: the command exits CODE, says REGEX, writes nothing
+refused() {
+	local code=$1 re=$2 before after
+	shift 2
+	before=$(sums)
+	run "$@"
+	after=$(sums)
+	echo "exit $status: $output"
+	[ "$status" -eq "$code" ]
+	[[ "$output" =~ $re ]]
+	[ "$before" = "$after" ] || { echo "an image changed"; return 1; }
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""test/oracle.py: what the tests compare raidmig against, written apart
+from raidmig's C code so that a shared mistake cannot pass unseen.
+
+  oracle.py md0 CHUNK MEMBER_DATA MEMBER...   stripe the members as Linux md
+                                               RAID0 does; the volume to stdout
+  oracle.py expect SRC DATA_SIZE [JOURNAL]     the source's first DATA_SIZE bytes
+                                               with the journal's writes applied
+  oracle.py datasize SIZE CHUNK MEMBERS        the data size raidmig should pick
+                                               for a source with no signature
+"""
+import struct
+import sys
+
+MASK = (1 << 64) - 1
+
+
+def num(s):
+    mult = 1
+    if s and s[-1] in "KMGT":
+        mult = 1024 ** ("KMGT".index(s[-1]) + 1)
+        s = s[:-1]
+    return int(s, 16 if s.startswith("0x") else 10) * mult
+
+
+def splitmix(seed, k):
+    z = (seed + (k + 1) * 0x9E3779B97F4A7C15) & MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+    return z ^ (z >> 31)
+
+
+def record_bytes(kv):
+    length = num(kv["length"])
+    if "fill" in kv:
+        return bytes([num(kv["fill"])]) * length
+    if "seed" in kv:
+        seed = num(kv["seed"])
+        return b"".join(struct.pack("<Q", splitmix(seed, k)) for k in range(length // 8))
+    with open(kv["file"], "rb") as f:
+        f.seek(num(kv.get("skip", "0")))
+        return f.read(length)
+
+
+def expect(src, size, journal=None):
+    with open(src, "rb") as f:
+        vol = bytearray(f.read(size))
+    if journal:
+        for line in open(journal):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            words = line.split()
+            kv = dict(w.split("=", 1) for w in words[1:])
+            off = num(kv["offset"])
+            data = record_bytes(kv)
+            vol[off:off + len(data)] = data
+    sys.stdout.buffer.write(vol)
+
+
+def md0(chunk, member_data, paths):
+    files = [open(p, "rb") for p in paths]
+    n = len(files)
+    out = sys.stdout.buffer
+    for c in range(n * member_data // chunk):
+        f = files[c % n]
+        f.seek((c // n) * chunk)
+        out.write(f.read(chunk))
+
+
+def datasize(size, chunk, members):
+    end = size // 4096 * 4096
+    slot = -(-chunk * members // members)
+    slot = -(-slot // 4096) * 4096
+    print(end - slot - 2 * 4096)
+
+
+def main(argv):
+    if argv[1] == "md0":
+        md0(num(argv[2]), num(argv[3]), argv[4:])
+    elif argv[1] == "expect":
+        expect(argv[2], num(argv[3]), argv[4] if len(argv) > 4 else None)
+    elif argv[1] == "datasize":
+        datasize(num(argv[2]), num(argv[3]), int(argv[4]))
+    else:
+        sys.exit(__doc__)
+
+
+main(sys.argv)

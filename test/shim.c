@@ -1,0 +1,134 @@
+/*
+ * test/shim.c: an LD_PRELOAD seam for crash and fault tests. It sits under
+ * raidmig's I/O layer (pwrite, pwritev, fdatasync, fsync) and, driven by
+ * the environment, counts those calls or kills the process at the Nth
+ * write, optionally after half of that write (whole 512-byte sectors) has
+ * landed. Never part of the product: a user cannot reach it.
+ *
+ *   SHIM_KILL_AT=N   SIGKILL before write N (1-based) lands
+ *   SHIM_TEAR=1      ... after the first half of write N has landed
+ *   SHIM_TERM_AT=N   raise SIGTERM before write N, then let it through
+ *   SHIM_COUNT=FILE  at exit, write "writes W flushes F" to FILE
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+static unsigned long writes, flushes, kill_at, term_at;
+static int tear;
+
+__attribute__((constructor)) static void shim_init(void)
+{
+	const char *k = getenv("SHIM_KILL_AT"), *t = getenv("SHIM_TEAR");
+	const char *s = getenv("SHIM_TERM_AT");
+
+	term_at = s ? strtoul(s, NULL, 10) : 0;
+	kill_at = k ? strtoul(k, NULL, 10) : 0;
+	tear = t && *t == '1';
+}
+
+__attribute__((destructor)) static void shim_fini(void)
+{
+	const char *c = getenv("SHIM_COUNT");
+	FILE *f;
+
+	if (c && (f = fopen(c, "w"))) {
+		fprintf(f, "writes %lu flushes %lu\n", writes, flushes);
+		fclose(f);
+	}
+}
+
+typedef ssize_t (*pwrite_fn)(int, const void *, size_t, off_t);
+typedef ssize_t (*pwritev_fn)(int, const struct iovec *, int, off_t);
+typedef int (*sync_fn)(int);
+
+/* Called before each write; returns the bytes to let through before dying. */
+static size_t before_write(size_t len, int *die)
+{
+	*die = 0;
+	if (++writes == term_at)
+		raise(SIGTERM);
+	if (writes != kill_at || !kill_at)
+		return len;
+	*die = 1;
+	return tear ? len / 2 / 512 * 512 : 0;
+}
+
+static ssize_t do_pwrite(const char *sym, int fd, const void *buf, size_t len, off_t off)
+{
+	pwrite_fn real = (pwrite_fn)dlsym(RTLD_NEXT, sym);
+	int die;
+	size_t n = before_write(len, &die);
+
+	if (die) {
+		if (n)
+			real(fd, buf, n, off);
+		kill(getpid(), SIGKILL);
+	}
+	return real(fd, buf, len, off);
+}
+
+static ssize_t do_pwritev(const char *sym, int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	pwritev_fn real = (pwritev_fn)dlsym(RTLD_NEXT, sym);
+	size_t total = 0, n;
+	int die;
+
+	for (int i = 0; i < cnt; i++)
+		total += iov[i].iov_len;
+	n = before_write(total, &die);
+	if (die) {
+		for (int i = 0; i < cnt && n; i++) {
+			size_t k = iov[i].iov_len < n ? iov[i].iov_len : n;
+
+			pwrite_fn pw = (pwrite_fn)dlsym(RTLD_NEXT, "pwrite");
+			pw(fd, iov[i].iov_base, k, off);
+			off += (off_t)k;
+			n -= k;
+		}
+		kill(getpid(), SIGKILL);
+	}
+	return real(fd, iov, cnt, off);
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	return do_pwrite("pwrite", fd, buf, len, off);
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t len, off_t off)
+{
+	return do_pwrite("pwrite64", fd, buf, len, off);
+}
+
+ssize_t pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	return do_pwritev("pwritev", fd, iov, cnt, off);
+}
+
+ssize_t pwritev64(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	return do_pwritev("pwritev64", fd, iov, cnt, off);
+}
+
+static int do_sync(const char *sym, int fd)
+{
+	sync_fn real = (sync_fn)dlsym(RTLD_NEXT, sym);
+
+	flushes++;
+	return real(fd);
+}
+
+int fdatasync(int fd)
+{
+	return do_sync("fdatasync", fd);
+}
+
+int fsync(int fd)
+{
+	return do_sync("fsync", fd);
+}
