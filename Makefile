@@ -1,5 +1,6 @@
 # raidmig: see README. `make`, `make check`, `make demo`, `make bench`.
 PREFIX  ?= /usr/local
+DEMO_DIR ?= demo
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -Wall -Wextra -std=gnu11
@@ -20,13 +21,23 @@ raidmig: $(OBJS)
 test/unit: test/unit.c $(CORE) $(HDRS)
 	$(CC) $(CFLAGS) -I. $(LDFLAGS) -o $@ test/unit.c $(CORE) $(LDLIBS)
 
+# the same code under AddressSanitizer and UndefinedBehaviorSanitizer
+SAN = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+raidmig-asan: $(OBJS:.o=.c) $(HDRS)
+	$(CC) $(SAN) -Wall -Wextra -std=gnu11 $(LDFLAGS) -o $@ $(OBJS:.o=.c) $(LDLIBS)
+
+test/unit-asan: test/unit.c $(CORE:.o=.c) $(HDRS)
+	$(CC) $(SAN) -Wall -Wextra -std=gnu11 -I. $(LDFLAGS) -o $@ test/unit.c $(CORE:.o=.c) $(LDLIBS)
+
 check:
 	test/deps
-	$(MAKE) all test/unit test/shim.so
+	$(MAKE) all test/unit test/shim.so raidmig-asan test/unit-asan
 	test/run
 
-demo: all
-	test/demo
+demo:
+	test/deps
+	$(MAKE) all
+	DEMO_DIR=$(DEMO_DIR) test/demo
 
 bench: all
 	test/bench
@@ -36,7 +47,7 @@ install: raidmig
 	install -D -m 644 raidmig.1 $(DESTDIR)$(PREFIX)/share/man/man1/raidmig.1
 
 clean:
-	rm -f raidmig *.o test/unit
+	rm -f raidmig raidmig-asan *.o test/unit test/unit-asan test/shim.so
 	rm -rf test/work
 
 .PHONY: all check demo bench install clean

@@ -128,8 +128,11 @@ int array_assemble(struct array *a, char **paths, int count, int writable)
 
 		uuid_str(a->m.array_uuid, u);
 		if (!same_array(&best[i], &a->m)) {
-			log_err("%s: member of a different array (or of another configuration) than %s (array %s)",
-				paths[i], paths[newest], u);
+			char v[33];
+
+			uuid_str(best[i].array_uuid, v);
+			log_err("%s and %s are members of different arrays (%s, %s)%s", paths[i],
+				paths[newest], v, u, strcmp(u, v) ? "" : " or disagree on its configuration");
 			goto fail;
 		}
 		if (a->dev[k].path) {

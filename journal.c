@@ -192,6 +192,8 @@ int journal_load(struct journal *j, const char *path, uint64_t volume_size,
 	close(fd);
 	e = journal_parse(j, text, (size_t)st.st_size, volume_size, sector);
 	free(text);
+	if (e)
+		journal_free(j);
 	return e;
 }
 

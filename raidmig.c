@@ -37,6 +37,7 @@ static struct {
 } opt;
 
 static volatile sig_atomic_t stop_flag;
+static struct policy policy;
 
 struct action {
 	const char *name;
@@ -66,16 +67,16 @@ static const struct action actions[] = {
 };
 
 static const struct poptOption options[] = {
-	{ "level", 'l', POPT_ARG_STRING, &opt.level, O_LEVEL, "RAID level of the new array (0)", "LEVEL" },
-	{ "chunk", 'c', POPT_ARG_STRING, &opt.chunk, O_CHUNK, "chunk size, power of two, 4K to 2M (64K)", "SIZE" },
-	{ "journal", 'j', POPT_ARG_STRING, &opt.journal, O_JOURNAL, "host writes to apply during the migration", "FILE" },
-	{ "checkpoint-units", 0, POPT_ARG_STRING, &opt.ck_units, O_CK_UNITS, "checkpoint at least every N units, 0 for no limit (100)", "N" },
-	{ "checkpoint-seconds", 0, POPT_ARG_STRING, &opt.ck_seconds, O_CK_SECONDS, "checkpoint at least every S seconds, 0 for no limit (10)", "S" },
+	{ "level", 'l', POPT_ARG_STRING, NULL, O_LEVEL, "RAID level of the new array (0)", "LEVEL" },
+	{ "chunk", 'c', POPT_ARG_STRING, NULL, O_CHUNK, "chunk size, power of two, 4K to 2M (64K)", "SIZE" },
+	{ "journal", 'j', POPT_ARG_STRING, NULL, O_JOURNAL, "host writes to apply during the migration", "FILE" },
+	{ "checkpoint-units", 0, POPT_ARG_STRING, NULL, O_CK_UNITS, "checkpoint at least every N units, 0 for no limit (100)", "N" },
+	{ "checkpoint-seconds", 0, POPT_ARG_STRING, NULL, O_CK_SECONDS, "checkpoint at least every S seconds, 0 for no limit (10)", "S" },
 	{ "checkpoint-every-unit", 0, POPT_ARG_NONE, &opt.every, O_CK_EVERY, "checkpoint after every unit (the prior art, for comparison)", 0 },
 	{ "force", 'f', POPT_ARG_NONE, &opt.force, O_FORCE, "overwrite added members that carry signatures", 0 },
 	{ "yes", 'y', POPT_ARG_NONE, &opt.yes, O_YES, "do not ask for confirmation", 0 },
 	{ "json", 0, POPT_ARG_NONE, &opt.json, O_JSON, "print the result as JSON", 0 },
-	{ "output", 'o', POPT_ARG_STRING, &opt.output, O_OUTPUT, "write the volume to FILE, not standard output", "FILE" },
+	{ "output", 'o', POPT_ARG_STRING, NULL, O_OUTPUT, "write the volume to FILE, not standard output", "FILE" },
 	{ "verbose", 'v', POPT_ARG_NONE, &log_verbose_on, O_VERBOSE, "say more", 0 },
 	POPT_TABLEEND
 };
@@ -215,11 +216,12 @@ static int run_init(struct run *r, struct array *a, struct journal *j)
 	r->mbuf = io_alloc(META_BLOCK);
 	r->done = a->m.progress;
 	r->next_rec = a->m.journal_done;
+	r->pol = policy;
 	if (!r->buf || !r->mbuf) {
 		log_err("out of memory");
 		return -ENOMEM;
 	}
-	return parse_policy(&r->pol);
+	return 0;
 }
 
 static void run_free(struct run *r)
@@ -738,27 +740,50 @@ static int cmd_inspect(char **args, int count)
 	return rc;
 }
 
-int main(int argc, const char **argv)
+/* Where a string option's value is kept; raidmig owns these strings. */
+static char **string_option(int o)
 {
-	poptContext pc = poptGetContext("raidmig", argc, argv, options, 0);
+	switch (o) {
+	case O_LEVEL: return &opt.level;
+	case O_CHUNK: return &opt.chunk;
+	case O_JOURNAL: return &opt.journal;
+	case O_CK_UNITS: return &opt.ck_units;
+	case O_CK_SECONDS: return &opt.ck_seconds;
+	case O_OUTPUT: return &opt.output;
+	default: return NULL;
+	}
+}
+
+static void free_options(void)
+{
+	for (int o = 1; o <= O_VERBOSE; o++) {
+		char **slot = string_option(o);
+
+		if (slot) {
+			free(*slot);
+			*slot = NULL;
+		}
+	}
+}
+
+/* Parse the command line and run the action; every path frees the context. */
+static int run_command(poptContext pc)
+{
 	const struct action *act = NULL;
 	unsigned seen = 0;
 	const char *name, **rest;
 	char *args[MAX_MEMBERS + 8];
 	int rc, count = 0;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			help();
-			return EXIT_OK;
-		}
-		if (!strcmp(argv[i], "--version")) {
-			printf("raidmig %s\n", VERSION);
-			return EXIT_OK;
+	while ((rc = poptGetNextOpt(pc)) > 0) {
+		char **slot = string_option(rc);
+
+		seen |= BIT(rc);
+		if (slot) {	/* the last one given wins */
+			free(*slot);
+			*slot = poptGetOptArg(pc);
 		}
 	}
-	while ((rc = poptGetNextOpt(pc)) > 0)
-		seen |= BIT(rc);
 	if (rc < -1) {
 		log_err("%s: %s", poptBadOption(pc, POPT_BADOPTION_NOALIAS), poptStrerror(rc));
 		usage(stderr);
@@ -774,8 +799,8 @@ int main(int argc, const char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (int o = 1; o <= O_VERBOSE; o++) {
-		if ((seen & BIT(o)) && !(act->opts & BIT(o)) && o != O_VERBOSE) {
+	for (int o = 1; o < O_VERBOSE; o++) {
+		if ((seen & BIT(o)) && !(act->opts & BIT(o))) {
 			for (const struct poptOption *p = options; p->longName; p++)
 				if (p->val == o)
 					log_err("%s: option --%s does not apply", act->name, p->longName);
@@ -795,7 +820,29 @@ int main(int argc, const char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	rc = act->run(args, count);
+	if ((act->opts & BIT(O_CK_UNITS)) && parse_policy(&policy))
+		return EXIT_USAGE;
+	return act->run(args, count);
+}
+
+int main(int argc, const char **argv)
+{
+	poptContext pc;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			help();
+			return EXIT_OK;
+		}
+		if (!strcmp(argv[i], "--version")) {
+			printf("raidmig %s\n", VERSION);
+			return EXIT_OK;
+		}
+	}
+	pc = poptGetContext("raidmig", argc, argv, options, 0);
+	rc = run_command(pc);
 	poptFreeContext(pc);
+	free_options();
 	return rc;
 }

@@ -8,9 +8,13 @@ from raidmig's C code so that a shared mistake cannot pass unseen.
                                                with the journal's writes applied
   oracle.py datasize SIZE CHUNK MEMBERS        the data size raidmig should pick
                                                for a source with no signature
+  oracle.py patch IMG COPY OFF BYTES VALUE      set a little-endian field of a
+                                               metadata copy and fix its crc32
 """
+import os
 import struct
 import sys
+import zlib
 
 MASK = (1 << 64) - 1
 
@@ -75,6 +79,18 @@ def datasize(size, chunk, members):
     print(end - slot - 2 * 4096)
 
 
+def patch(img, copy, off, nbytes, value):
+    with open(img, "r+b") as f:
+        end = os.fstat(f.fileno()).st_size // 4096 * 4096
+        base = end - (2 - copy) * 4096
+        f.seek(base)
+        blk = bytearray(f.read(4096))
+        blk[off:off + nbytes] = value.to_bytes(nbytes, "little")
+        blk[4092:4096] = struct.pack("<I", zlib.crc32(bytes(blk[:4092])))
+        f.seek(base)
+        f.write(blk)
+
+
 def main(argv):
     if argv[1] == "md0":
         md0(num(argv[2]), num(argv[3]), argv[4:])
@@ -82,6 +98,8 @@ def main(argv):
         expect(argv[2], num(argv[3]), argv[4] if len(argv) > 4 else None)
     elif argv[1] == "datasize":
         datasize(num(argv[2]), num(argv[3]), int(argv[4]))
+    elif argv[1] == "patch":
+        patch(argv[2], int(argv[3]), int(argv[4]), int(argv[5]), num(argv[6]))
     else:
         sys.exit(__doc__)
 

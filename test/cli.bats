@@ -1,0 +1,63 @@
+#!/usr/bin/env bats
+# The documentation agrees with the code: --help, the man page, the README.
+load helpers
+
+long_opts_help() { "$RAIDMIG" --help | grep -o -- '--[a-z][a-z-]*' | sort -u; }
+long_opts_man() { sed 's/\\-/-/g' "$TOP/raidmig.1" | grep -o -- '--[a-z][a-z-]*' | sort -u; }
+
+@test "--help and the man page name the same options" {
+	diff <(long_opts_help) <(long_opts_man)
+}
+
+@test "--help usage lines match the man page synopsis" {
+	help=$("$RAIDMIG" --help | sed -n '/^Usage:/,/^$/p' | tr -s ' \n' ' ')
+	for cmd in convert resume inspect cat; do
+		syn=$(sed -n "/^.SH SYNOPSIS/,/^.SH DESCRIPTION/p" "$TOP/raidmig.1" |
+			sed 's/\\-/-/g' | awk -v c="$cmd" '
+			/^\.B raidmig / { on = ($3 == c) } on && !/^\.br/ { print }' |
+			sed -E 's/^\.(B|I|RB|IR) //; s/^\.br//' | tr -d '"' | tr -s ' \n' ' ')
+		echo "$cmd: $syn"
+		words=$(echo "$syn" | tr -d '[]' | tr ' ' '\n' | grep -v '^$' | grep -v "^raidmig$" | grep -v "^$cmd$")
+		for w in $words; do
+			[[ "$help" == *"$w"* ]] || { echo "help lacks '$w' of $cmd"; return 1; }
+		done
+	done
+}
+
+@test "the man page renders without warnings" {
+	run bash -c "MANWIDTH=80 man --warnings -l '$TOP/raidmig.1' 2>&1 >/dev/null"
+	echo "$output"
+	[ -z "$output" ]
+	MANWIDTH=80 man -l "$TOP/raidmig.1" | grep -q "EXIT STATUS"
+}
+
+@test "the exit codes in --help, the man page and the README agree" {
+	for code in "0 done" "1 usage error" "2 refused" "3 I/O error" "4 interrupted"; do
+		"$RAIDMIG" --help | tr '\n' ' ' | grep -qi -- "$code" || { echo "help: $code"; return 1; }
+		grep -qi -- "| ${code%% *} *| ${code#* }" "$TOP/README" || { echo "README: $code"; return 1; }
+	done
+}
+
+@test "--version and --help exit 0; no command is a usage error" {
+	run "$RAIDMIG" --version
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^raidmig\ [0-9] ]]
+	run "$RAIDMIG"
+	[ "$status" -eq 1 ]
+	[[ "$output" =~ Usage: ]]
+}
+
+@test "inspect --json is valid JSON naming every copy" {
+	mksrc a.img 1M 200K
+	blank 1200K b.img
+	"$RAIDMIG" convert --level 0 --yes a.img b.img >/dev/null
+	"$RAIDMIG" inspect --json a.img b.img | python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+assert [(x["device"], x["copy"]) for x in c] == [("a.img", 0), ("a.img", 1), ("b.img", 0), ("b.img", 1)]
+assert all(x["valid"] for x in c)
+assert {x["state"] for x in c} == {"complete", "migrating"}
+assert all(len(x["member_table"]) == 2 for x in c)'
+	run "$RAIDMIG" inspect a.img
+	[[ "$output" =~ "CRC ok" ]]
+}

@@ -1,0 +1,202 @@
+#!/usr/bin/env bats
+# Hostile input: every refusal gives its exit code and a message naming the
+# device, file or option, and leaves every image byte for byte unchanged.
+load helpers
+
+setup_images() {
+	mksrc a.img 2M 1M
+	blank 3M b.img c.img
+}
+
+convert() {
+	"$RAIDMIG" convert --level 0 --yes "$@"
+}
+
+@test "paths that are missing, directories or character devices" {
+	setup_images
+	refused 2 "nope.img: No such file" convert a.img nope.img
+	refused 2 "nope.img: No such file" convert nope.img a.img
+	mkdir d
+	refused 2 "d: not a regular file or block device" convert a.img d
+	refused 2 "/dev/null: not a regular file or block device" convert a.img /dev/null
+	refused 2 "nope.img: No such file" "$RAIDMIG" resume nope.img
+	refused 2 "d: not a regular file" "$RAIDMIG" inspect d
+}
+
+@test "the same member twice, by any name" {
+	setup_images
+	refused 2 "a.img: the same device as a.img" convert a.img a.img
+	refused 2 "./b.img: the same device as b.img" convert a.img b.img ./b.img
+	ln -s b.img sym.img
+	refused 2 "sym.img: the same device as b.img" convert a.img b.img sym.img
+	ln b.img hard.lnk
+	refused 2 "hard.lnk: the same device as a.img|hard.lnk: the same device as b.img" convert a.img b.img hard.lnk
+	refused 2 "$W/a.img: the same device as a.img" convert a.img "$W/a.img"
+}
+
+@test "a loop device over a member image is the same member" {
+	[ "$(id -u)" = 0 ] || skip "needs root for losetup"
+	setup_images
+	l=$(losetup -f --show b.img) || skip "no loop devices"
+	LOOPS=$l
+	refused 2 "$l: the same device as b.img" convert a.img b.img "$l"
+}
+
+@test "members with different logical sector sizes" {
+	[ "$(id -u)" = 0 ] || skip "needs root for losetup"
+	setup_images
+	la=$(losetup -f --show a.img) || skip "no loop devices"
+	LOOPS=$la
+	lb=$(losetup -f --show --sector-size 4096 b.img) || skip "no 4K loop devices"
+	LOOPS="$la $lb"
+	refused 2 "$lb: logical sector size 4096 differs from $la's 512" convert "$la" "$lb"
+}
+
+@test "members too small" {
+	setup_images
+	blank 1M small.img
+	refused 2 "small.img: too small: a member needs [0-9]+ bytes" convert a.img small.img
+	blank 20K tiny.img
+	refused 2 "tiny.img: too small" convert tiny.img b.img
+}
+
+@test "chunk sizes that are not a power of two, too small, too large or not numbers" {
+	setup_images
+	for c in 3K 2K 1K 0 4M 1T 64Q "" -64K 64KK 0x K 99999999999999999999999; do
+		refused 1 "--chunk $c: must be a power of two from 4K to 2M" convert --chunk "$c" a.img b.img
+	done
+}
+
+@test "unknown or missing level, stray options, unknown commands" {
+	setup_images
+	refused 1 "--level 5: not supported" convert --level 5 a.img b.img
+	refused 1 "--level raid0: not supported" convert --level raid0 a.img b.img
+	refused 1 "convert: --level is required" "$RAIDMIG" convert --yes a.img b.img
+	refused 1 "convert: option --output does not apply" convert --output x a.img b.img
+	refused 1 "inspect: option --yes does not apply" "$RAIDMIG" inspect --yes a.img
+	refused 1 "unknown command 'frobnicate'" "$RAIDMIG" frobnicate a.img
+	refused 1 "--bogus: unknown option" "$RAIDMIG" convert --bogus a.img b.img
+	refused 1 "convert: needs a source and at least one more member" convert a.img
+	refused 1 "--checkpoint-units: not a number" convert --checkpoint-units 5x a.img b.img
+	refused 1 "--checkpoint-seconds: not a number" convert --checkpoint-seconds 1e9 a.img b.img
+	refused 1 "--checkpoint-units: not a number" "$RAIDMIG" resume --checkpoint-units "" a.img b.img
+}
+
+@test "added members that carry signatures need --force" {
+	setup_images
+	mkfs.ext4 -q -F b.img
+	refused 2 "b.img: carries a ext4 signature: its data would be destroyed; use --force" convert a.img b.img
+	run convert --force a.img b.img
+	[ "$status" -eq 0 ]
+}
+
+@test "a source whose data reaches into the configuration area" {
+	mksrc a.img 3M 0
+	blank 3M b.img
+	refused 2 "a.img: no partition table or filesystem found, and the last [0-9]+ bytes .* are not zero" convert a.img b.img
+	truncate -s 40M p.img
+	printf 'label: dos\nstart=2048\n' | sfdisk -q p.img
+	blank 40M q.img
+	refused 2 "p.img: the last partition ends [0-9]+ bytes .* too late" convert p.img q.img
+	truncate -s 8M s.img
+	mkswap -q s.img >/dev/null
+	blank 8M t.img
+	refused 2 "s.img: holds a swap signature and raidmig cannot tell where it ends" convert s.img t.img
+}
+
+@test "no terminal and no --yes: refused" {
+	setup_images
+	refused 2 "no terminal to confirm on: pass --yes" "$RAIDMIG" convert --level 0 a.img b.img </dev/null
+}
+
+@test "a source that already carries raidmig metadata" {
+	setup_images
+	convert a.img b.img >/dev/null
+	refused 2 "a.img: already carries raidmig metadata: use 'raidmig resume'" convert a.img c.img
+	refused 2 "b.img: carries raidmig metadata of another array" convert c.img b.img
+}
+
+# interrupted_array: a.img b.img caught mid-migration
+interrupted_array() {
+	setup_images
+	run env SHIM_KILL_AT=30 LD_PRELOAD="$SHIM" "$RAIDMIG" convert --level 0 --chunk 4K --yes a.img b.img
+	[ "$status" -eq 137 ]
+}
+
+@test "resume with a member missing, foreign or from another array" {
+	interrupted_array
+	refused 2 "member 1 of array [0-9a-f]+ is missing \\(1 of 2 members given\\)" "$RAIDMIG" resume a.img
+	refused 2 "c.img: no valid raidmig metadata" "$RAIDMIG" resume a.img b.img c.img
+	mksrc x.img 2M 1M
+	blank 3M y.img
+	convert x.img y.img >/dev/null
+	refused 2 "(a.img and y.img|y.img and a.img) are members of different arrays" "$RAIDMIG" resume a.img y.img
+	refused 2 "(x.img and b.img|b.img and x.img) are members of different arrays" "$RAIDMIG" resume x.img b.img
+	refused 2 "b.img: the same device as b.img" "$RAIDMIG" resume a.img b.img b.img
+}
+
+@test "resume with a stale copy of a member from an earlier generation" {
+	setup_images
+	run env SHIM_KILL_AT=12 LD_PRELOAD="$SHIM" "$RAIDMIG" convert --level 0 --chunk 4K --yes a.img b.img
+	[ "$status" -eq 137 ]
+	cp b.img stale.img
+	run "$RAIDMIG" resume a.img b.img
+	[ "$status" -eq 0 ]
+	rm b.img
+	mv stale.img b.img
+	refused 2 "b.img: stale member: metadata generation [0-9]+, the array is at [0-9]+" "$RAIDMIG" resume a.img b.img
+}
+
+# impossible OFF BYTES VALUE REGEX: a copy with a valid CRC but an impossible field
+impossible() {
+	cp orig/a.img orig/b.img .
+	for f in a.img b.img; do
+		for c in 0 1; do $ORACLE patch $f $c "$1" "$2" "$3"; done
+	done
+	refused 2 "a.img: no valid raidmig metadata \\(copy 0: $4; copy 1: $4\\)" "$RAIDMIG" resume a.img b.img
+}
+
+@test "metadata with a valid CRC but impossible fields is never trusted" {
+	interrupted_array
+	mkdir orig
+	cp a.img b.img orig/
+	impossible 52 4 0 "member count out of range"
+	impossible 52 4 100000 "member count out of range"
+	impossible 48 4 0 "chunk size out of range or not a power of two"
+	impossible 48 4 12288 "chunk size out of range or not a power of two"
+	impossible 88 8 999999999 "checkpoint past the end of the data"
+	impossible 104 8 99999999 "staging length does not fit the slot"
+	impossible 40 4 7 "unsupported RAID level"
+	impossible 56 4 9 "member index out of range"
+	impossible 80 8 0 "data size larger than the volume"
+	impossible 72 8 0xffffffffffff0000 "member data size too large|member table"
+	impossible 8 4 2 "unknown metadata version"
+}
+
+@test "a second raidmig on the same members is refused" {
+	interrupted_array
+	command -v flock >/dev/null || skip "no flock(1)"
+	flock a.img sleep 3 &
+	sleep 0.5
+	refused 2 "a.img: in use by another raidmig" "$RAIDMIG" resume a.img b.img
+	wait
+	run "$RAIDMIG" resume a.img b.img
+	[ "$status" -eq 0 ]
+}
+
+@test "a mounted device is refused" {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	truncate -s 40M a.img
+	mkfs.ext4 -q -F a.img 30M
+	blank 40M b.img
+	l=$(losetup -f --show a.img) || skip "no loop devices"
+	LOOPS=$l
+	mkdir mnt
+	mount "$l" mnt 2>/dev/null || skip "cannot mount ext4 here"
+	run "$RAIDMIG" convert --level 0 --yes "$l" b.img
+	umount mnt
+	echo "$output"
+	[ "$status" -eq 2 ]
+	re="$l: (busy|mounted)"
+	[[ "$output" =~ $re ]]
+}
