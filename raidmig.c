@@ -268,9 +268,11 @@ static int unstarted(struct dev *d)
 }
 
 /*
- * The source carries raidmig's magic. Refused (resume is the way on) unless
- * it is a creation cut short: no valid copy on the source, and every added
- * member holds a valid generation 1 of one array that names this source.
+ * A creation cut short: no valid copy on the source, and every added member
+ * holds a valid generation 1 of one array that names a source of this size.
+ * The source's metadata blocks then hold only raidmig's own torn writes
+ * (they read as zeros when that convert checked them), so they are not
+ * data; a source with raidmig metadata that is not this is refused.
  */
 static int source_cut_short(struct dev *d, int n)
 {
@@ -294,11 +296,11 @@ static int source_cut_short(struct dev *d, int n)
 }
 
 /* Checks on the opened devices that need nothing but the devices. */
-static int check_devices(struct dev *d, int n)
+static int check_devices(struct dev *d, int count)
 {
 	char what[128];
 
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < count; i++) {
 		for (int k = 0; k < i; k++) {
 			if (d[k].id_dev == d[i].id_dev && d[k].id_ino == d[i].id_ino) {
 				log_err("%s: the same device as %s", d[i].path, d[k].path);
@@ -314,7 +316,7 @@ static int check_devices(struct dev *d, int n)
 			log_err("%s: mounted (it or one of its partitions): unmount it first", d[i].path);
 			return -EINVAL;
 		}
-		if (i == 0 && probe_raidmig_magic(&d[0]) && !source_cut_short(d, n)) {
+		if (i == 0 && probe_raidmig_magic(&d[0]) && !source_cut_short(d, count)) {
 			log_err("%s: already carries raidmig metadata: use 'raidmig resume'", d[0].path);
 			return -EINVAL;
 		}
@@ -360,7 +362,7 @@ static int plan_geometry(struct dev *d, int n, uint32_t level, uint32_t chunk, s
 		return -EINVAL;
 	}
 	limit = geom_usable_end(d[0].size) - config;
-	if (probe_source_end(&d[0], limit, probe_raidmig_magic(&d[0]), &end))
+	if (probe_source_end(&d[0], limit, source_cut_short(d, n), &end))
 		return -EINVAL;
 	end = (end + d[0].sector - 1) / d[0].sector * d[0].sector;
 	if (end == 0) {

@@ -9,9 +9,12 @@
  *   SHIM_TEAR=1      ... after the first half of write N has landed
  *   SHIM_TERM_AT=N   raise SIGTERM before write N, then let it through
  *   SHIM_COUNT=FILE  at exit, write "writes W flushes F" to FILE
+ *   SHIM_TRACE=FILE  record every write and flush: lines "W PATH OFFSET LENGTH"
+ *                    and "F PATH" in FILE, the written bytes appended to FILE.data
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +23,52 @@
 
 static unsigned long writes, flushes, kill_at, term_at;
 static int tear;
+static FILE *trace, *trace_data;
+
+static void trace_open(void)
+{
+	const char *t = getenv("SHIM_TRACE");
+	char data[PATH_MAX];
+
+	if (!t)
+		return;
+	snprintf(data, sizeof(data), "%s.data", t);
+	trace = fopen(t, "w");
+	trace_data = fopen(data, "w");
+}
+
+static const char *fd_path(int fd, char *buf, size_t len)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, len - 1);
+	buf[n < 0 ? 0 : n] = 0;
+	return buf;
+}
+
+static void trace_write(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	char path[PATH_MAX];
+	size_t total = 0;
+
+	if (!trace)
+		return;
+	for (int i = 0; i < cnt; i++) {
+		fwrite(iov[i].iov_base, 1, iov[i].iov_len, trace_data);
+		total += iov[i].iov_len;
+	}
+	fprintf(trace, "W %s %lld %zu\n", fd_path(fd, path, sizeof(path)), (long long)off, total);
+}
+
+static void trace_flush(int fd)
+{
+	char path[PATH_MAX];
+
+	if (trace)
+		fprintf(trace, "F %s\n", fd_path(fd, path, sizeof(path)));
+}
 
 __attribute__((constructor)) static void shim_init(void)
 {
@@ -27,6 +76,7 @@ __attribute__((constructor)) static void shim_init(void)
 	const char *s = getenv("SHIM_TERM_AT");
 
 	term_at = s ? strtoul(s, NULL, 10) : 0;
+	trace_open();
 	kill_at = k ? strtoul(k, NULL, 10) : 0;
 	tear = t && *t == '1';
 }
@@ -36,6 +86,10 @@ __attribute__((destructor)) static void shim_fini(void)
 	const char *c = getenv("SHIM_COUNT");
 	FILE *f;
 
+	if (trace) {
+		fclose(trace);
+		fclose(trace_data);
+	}
 	if (c && (f = fopen(c, "w"))) {
 		fprintf(f, "writes %lu flushes %lu\n", writes, flushes);
 		fclose(f);
@@ -69,6 +123,7 @@ static ssize_t do_pwrite(const char *sym, int fd, const void *buf, size_t len, o
 			real(fd, buf, n, off);
 		kill(getpid(), SIGKILL);
 	}
+	trace_write(fd, &(struct iovec){ (void *)buf, len }, 1, off);
 	return real(fd, buf, len, off);
 }
 
@@ -92,6 +147,7 @@ static ssize_t do_pwritev(const char *sym, int fd, const struct iovec *iov, int 
 		}
 		kill(getpid(), SIGKILL);
 	}
+	trace_write(fd, iov, cnt, off);
 	return real(fd, iov, cnt, off);
 }
 
@@ -120,6 +176,7 @@ static int do_sync(const char *sym, int fd)
 	sync_fn real = (sync_fn)dlsym(RTLD_NEXT, sym);
 
 	flushes++;
+	trace_flush(fd);
 	return real(fd);
 }
 

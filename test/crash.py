@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""test/crash.py: the power-loss model. Records every write and flush raidmig
+makes (test/shim.so, SHIM_TRACE), builds crash states offline, recovers each
+as a user would (resume; or convert again if the source never got valid
+metadata), and checks the volume byte for byte against the expected data,
+through `raidmig cat` and an md RAID0 striping of the member files.
+
+Crash models, for a crash at every point K of the trace:
+  prefix   every write before K landed, in order
+  flushed  only what was flushed by K landed: writes to a file after its last
+           flush before K are lost (a rewritten sector keeps its flushed data)
+  reorder  the flushed writes plus random subsets of the unflushed ones
+  torn     every write before K landed, and write K landed in part: whole
+           512-byte sectors, first half, last half, or every other sector
+Then the same again for a resume run interrupted at every point, started
+from several flushed crash states of the convert run.
+
+usage: crash.py --raidmig BIN --shim SO --expect FILE --convert "ARGS"
+                --resume "ARGS" MEMBER...
+"""
+import argparse
+import hashlib
+import os
+import random
+import shlex
+import subprocess
+import sys
+import tempfile
+
+
+def load_trace(path, names):
+    ops = []
+    with open(path + ".data", "rb") as data, open(path) as f:
+        for line in f:
+            kind, rest = line[0], line[2:].rstrip("\n")
+            if kind == "W":
+                p, off, ln = rest.rsplit(" ", 2)
+                name = os.path.basename(p)
+                ops.append(("W", name, int(off), data.read(int(ln))))
+            else:
+                ops.append(("F", os.path.basename(rest)))
+    return [op for op in ops if op[1] in names]
+
+
+class Checker:
+    def __init__(self, a, work):
+        self.a = a
+        self.work = work
+        self.expect = open(a.expect, "rb").read()
+        self.members = a.members
+        self.failures = []
+        self.seen = set()
+        self.results = {}
+
+    def run(self, args, env=None):
+        e = dict(os.environ)
+        e.update(env or {})
+        return subprocess.run([self.a.raidmig] + args, cwd=self.work, env=e,
+                              stdin=subprocess.DEVNULL, capture_output=True)
+
+    def write_state(self, state):
+        for name, data in state.items():
+            with open(os.path.join(self.work, name), "wb") as f:
+                f.write(data)
+
+    def read_state(self):
+        return {m: bytearray(open(os.path.join(self.work, m), "rb").read())
+                for m in self.members}
+
+    def field(self, name):
+        import json
+        r = self.run(["inspect", "--json"] + self.members)
+        copies = [c for c in json.loads(r.stdout) if c["valid"]]
+        return max(copies, key=lambda c: c["generation"])[name]
+
+    def md0(self, state, chunk, member_data):
+        n = len(self.members)
+        out = bytearray()
+        need = len(self.expect)
+        c = 0
+        while len(out) < need:
+            m = state[self.members[c % n]]
+            o = (c // n) * chunk
+            out += m[o:o + chunk]
+            c += 1
+        return bytes(out[:need])
+
+    def recover_and_check(self, label):
+        """Recover the state now in the work dir; True if the volume is right."""
+        r = self.run(shlex.split(self.a.resume) + self.members)
+        if r.returncode == 2 and self.run(["inspect", self.members[0]]).returncode == 2:
+            r = self.run(shlex.split(self.a.convert) + self.members)
+        if r.returncode != 0:
+            self.failures.append("%s: recovery exit %d: %s" % (label, r.returncode,
+                                                               r.stderr.decode().strip()))
+            return False
+        vol = self.run(["cat"] + self.members).stdout
+        if vol[:len(self.expect)] != self.expect:
+            self.failures.append("%s: raidmig cat differs from the expected volume" % label)
+            return False
+        state = self.read_state()
+        if self.md0(state, self.field("chunk"), self.field("member_data")) != self.expect:
+            self.failures.append("%s: md RAID0 striping differs from the expected volume" % label)
+            return False
+        return True
+
+    def check(self, model, label, state):
+        """Recover one crash state. Identical states are recovered once; each
+        model counts the distinct states it produced."""
+        h = hashlib.sha1()
+        for m in self.members:
+            h.update(state[m])
+        key = h.digest()
+        if (model, key) in self.seen:
+            return 0
+        self.seen.add((model, key))
+        if key not in self.results:
+            self.write_state(state)
+            self.results[key] = self.recover_and_check(label)
+        return 1
+
+
+def apply(state, op, data=None):
+    _, name, off, d = op
+    d = d if data is None else data
+    buf = state[name]
+    if len(buf) < off + len(d):
+        buf.extend(b"\0" * (off + len(d) - len(buf)))
+    buf[off:off + len(d)] = d
+
+
+def clone(state):
+    return {k: bytearray(v) for k, v in state.items()}
+
+
+def durable_mask(ops, k):
+    """Which writes before point k were flushed (their file flushed later, before k)."""
+    flushed_after = set()
+    mask = [False] * k
+    for i in range(k - 1, -1, -1):
+        op = ops[i]
+        if op[0] == "F":
+            flushed_after.add(op[1])
+        else:
+            mask[i] = op[1] in flushed_after
+    return mask
+
+
+def torn_variants(d):
+    sectors = [d[i:i + 512] for i in range(0, len(d), 512)]
+    n = len(sectors)
+    if n < 2:
+        return []
+    half = n // 2
+    return [("first-half", range(0, half)), ("last-half", range(half, n)),
+            ("odd", range(1, n, 2))]
+
+
+def models(ops, base, rng, reorder_tries):
+    """Yield (model, label, state) for every crash point of the trace."""
+    writes = [i for i, op in enumerate(ops) if op[0] == "W"]
+    points = list(range(len(ops) + 1))
+    state = clone(base)
+    for k in points:                      # prefix
+        if k > 0 and ops[k - 1][0] == "W":
+            apply(state, ops[k - 1])
+        yield "prefix", "prefix@%d" % k, state
+    for k in points:                      # flushed only
+        mask = durable_mask(ops, k)
+        st = clone(base)
+        for i in range(k):
+            if ops[i][0] == "W" and mask[i]:
+                apply(st, ops[i])
+        yield "flushed", "flushed@%d" % k, st
+        unflushed = [i for i in range(k) if ops[i][0] == "W" and not mask[i]]
+        for t in range(reorder_tries if unflushed else 0):
+            keep = set(i for i in unflushed if rng.random() < 0.5)
+            st2 = clone(base)
+            for i in range(k):
+                if ops[i][0] == "W" and (mask[i] or i in keep):
+                    apply(st2, ops[i])
+            yield "reorder", "reorder@%d.%d" % (k, t), st2
+    for k in writes:                      # torn
+        st = clone(base)
+        for i in range(k):
+            if ops[i][0] == "W":
+                apply(st, ops[i])
+        d = ops[k][3]
+        for name, sel in torn_variants(d):
+            st2 = clone(st)
+            cur = bytearray(st2[ops[k][1]][ops[k][2]:ops[k][2] + len(d)])
+            cur.extend(b"\0" * (len(d) - len(cur)))
+            for s in sel:
+                cur[s * 512:(s + 1) * 512] = d[s * 512:(s + 1) * 512]
+            apply(st2, ops[k], bytes(cur))
+            yield "torn", "torn@%d.%s" % (k, name), st2
+
+
+def traced(ck, args, trace):
+    r = ck.run(args, {"LD_PRELOAD": ck.a.shim, "SHIM_TRACE": trace})
+    return r.returncode
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--raidmig", required=True)
+    p.add_argument("--shim", required=True)
+    p.add_argument("--expect", required=True)
+    p.add_argument("--convert", required=True)
+    p.add_argument("--resume", required=True)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--reorder", type=int, default=3)
+    p.add_argument("--resume-bases", type=int, default=4)
+    p.add_argument("members", nargs="+")
+    a = p.parse_args()
+    work = os.getcwd()
+    ck = Checker(a, work)
+    rng = random.Random(a.seed)
+    base = ck.read_state()
+    trace = os.path.join(tempfile.mkdtemp(dir=work), "convert.trace")
+    if traced(ck, shlex.split(a.convert) + a.members, trace) != 0:
+        sys.exit("crash.py: the traced convert failed")
+    ops = load_trace(trace, a.members)
+    counts = {}
+    for model, label, st in models(ops, base, rng, a.reorder):
+        counts[model] = counts.get(model, 0) + ck.check(model, "convert " + label, st)
+    nw = sum(1 for op in ops if op[0] == "W")
+    print("convert trace: %d writes, %d flushes" % (nw, len(ops) - nw))
+    # crash during resume: resume from flushed crash states, crash it everywhere
+    flushed_points = [k for k in range(len(ops)) if ops[k][0] == "F"]
+    picks = flushed_points[len(flushed_points) // (a.resume_bases + 1)::
+                           max(1, len(flushed_points) // (a.resume_bases + 1))][:a.resume_bases]
+    for k in picks:
+        st = clone(base)
+        mask = durable_mask(ops, k)
+        for i in range(k):
+            if ops[i][0] == "W" and mask[i]:
+                apply(st, ops[i])
+        ck.write_state(st)
+        rtrace = os.path.join(os.path.dirname(trace), "resume%d.trace" % k)
+        rc = traced(ck, shlex.split(a.resume) + a.members, rtrace)
+        if rc != 0:
+            ck.failures.append("resume from flushed@%d exited %d" % (k, rc))
+            continue
+        rops = load_trace(rtrace, a.members)
+        for model, label, st2 in models(rops, st, rng, 1):
+            if model in ("flushed", "torn", "reorder"):
+                key = "resume-" + model
+                counts[key] = counts.get(key, 0) + ck.check(
+                    key, "resume from flushed@%d, %s" % (k, label), st2)
+    for m in sorted(counts):
+        print("model %-16s %5d distinct crash states checked" % (m, counts[m]))
+    print("crash states: %d checked in all models, %d distinct recovered, %d failed"
+          % (sum(counts.values()), len(ck.results), len(ck.failures)))
+    for f in ck.failures[:20]:
+        print("FAIL " + f)
+    sys.exit(1 if ck.failures else 0)
+
+
+main()
