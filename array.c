@@ -18,15 +18,16 @@
 
 /*
  * Read and decode both copies of one device. Returns the index of the
- * newest valid copy, or -1 if neither is valid (why[] says what each is).
+ * newest valid copy, -1 if neither is valid (why[] says what each is), or
+ * -2 if a copy could not be read.
  */
 int array_read_copies(struct dev *d, struct meta m[META_COPIES], const char *why[META_COPIES])
 {
 	uint8_t *blk = io_alloc(META_BLOCK);
-	int best = -1;
+	int best = -1, unreadable = 0;
 
 	if (!blk)
-		return -1;
+		return -2;
 	for (int c = 0; c < META_COPIES; c++) {
 		memset(&m[c], 0, sizeof(m[c]));
 		if (d->size < 2 * (uint64_t)META_COPIES * META_BLOCK) {
@@ -35,6 +36,7 @@ int array_read_copies(struct dev *d, struct meta m[META_COPIES], const char *why
 		}
 		if (dev_read(d, blk, META_BLOCK, meta_copy_offset(d->size, c))) {
 			why[c] = "read error";
+			unreadable = 1;
 			continue;
 		}
 		if (meta_decode(blk, &m[c], &why[c]) == 0) {
@@ -48,7 +50,7 @@ int array_read_copies(struct dev *d, struct meta m[META_COPIES], const char *why
 		}
 	}
 	free(blk);
-	return best;
+	return unreadable ? -2 : best;
 }
 
 /* The fields that must be identical on every member of one array. */

@@ -23,11 +23,22 @@
 
 #define IOV_BATCH 256
 
+/* One gathered transfer on one member; an error names the member. */
+static int member_io(struct dev *d, struct iovec *iov, int cnt, uint64_t off, int wr)
+{
+	int e = wr ? dev_writev(d, iov, cnt, off) : dev_readv(d, iov, cnt, off);
+
+	if (e)
+		log_err("%s: %s at byte %llu: %s", d->path, wr ? "write" : "read",
+			(unsigned long long)off, strerror(-e));
+	return e;
+}
+
 /*
  * Read or write volume bytes [off, off + len) in the new layout, gathering
  * the chunks of each member into as few calls as the mapping allows.
  */
-static int vol_new_io(struct array *a, uint8_t *buf, uint64_t off, uint64_t len, int wr)
+static int new_io(struct array *a, uint8_t *buf, uint64_t off, uint64_t len, int wr)
 {
 	const struct geom *g = &a->m.g;
 	struct iovec iov[MAX_MEMBERS][IOV_BATCH];
@@ -44,8 +55,7 @@ static int vol_new_io(struct array *a, uint8_t *buf, uint64_t off, uint64_t len,
 			n = len - pos;
 		geom_map(g, voff, &mb, &moff);
 		if (cnt[mb] && (next[mb] != moff || cnt[mb] == IOV_BATCH)) {
-			e = wr ? dev_writev(&a->dev[mb], iov[mb], cnt[mb], start[mb]) :
-				 dev_readv(&a->dev[mb], iov[mb], cnt[mb], start[mb]);
+			e = member_io(&a->dev[mb], iov[mb], cnt[mb], start[mb], wr);
 			cnt[mb] = 0;
 		}
 		if (!cnt[mb])
@@ -57,19 +67,16 @@ static int vol_new_io(struct array *a, uint8_t *buf, uint64_t off, uint64_t len,
 	}
 	for (uint32_t i = 0; i < a->n && !e; i++) {
 		if (cnt[i])
-			e = wr ? dev_writev(&a->dev[i], iov[i], cnt[i], start[i]) :
-				 dev_readv(&a->dev[i], iov[i], cnt[i], start[i]);
+			e = member_io(&a->dev[i], iov[i], cnt[i], start[i], wr);
 	}
 	return e;
 }
 
-static int io_fail(struct run *r, int e, const char *what)
+/* The failing device was named where it failed; say what follows. */
+static int io_fail(int e, const char *what)
 {
-	/* the device that failed was named by the lower layer where it could
-	 * be; here say what raidmig was doing */
-	log_err("%s failed: %s (the array is resumable: fix the cause, then run raidmig resume)",
+	log_err("%s stopped: %s; the array is consistent: fix the cause, then run 'raidmig resume'",
 		what, strerror(-e));
-	(void)r;
 	return e;
 }
 
@@ -81,17 +88,6 @@ static int old_io(struct array *a, uint8_t *buf, uint64_t off, uint64_t len, int
 	if (e)
 		log_err("%s: %s at byte %llu: %s", a->dev[0].path, wr ? "write" : "read",
 			(unsigned long long)off, strerror(-e));
-	return e;
-}
-
-static int new_io(struct array *a, uint8_t *buf, uint64_t off, uint64_t len, int wr)
-{
-	int e = vol_new_io(a, buf, off, len, wr);
-
-	if (e)
-		log_err("%s volume bytes %llu+%llu on the members: %s",
-			wr ? "writing" : "reading", (unsigned long long)off,
-			(unsigned long long)len, strerror(-e));
 	return e;
 }
 
@@ -303,11 +299,11 @@ int migrate(struct run *r)
 			e = ck_commit(r, CK_INTERVAL);
 	}
 	if (e)
-		return e == -EBADMSG ? e : io_fail(r, e, "migration");
+		return e == -EBADMSG ? e : io_fail(e, "migration");
 	e = apply_records(r, UINT64_MAX);
 	if (!e)
 		e = ck_commit(r, CK_FINAL);
-	return e ? io_fail(r, e, "final checkpoint") : 0;
+	return e ? io_fail(e, "final checkpoint") : 0;
 }
 
 /* Bytes `raidmig cat` shows: the whole capacity once complete, else the

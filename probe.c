@@ -75,19 +75,27 @@ int probe_signature(struct dev *d, char *what, size_t len)
 	return rc == 0 || rc == -2;
 }
 
-/* Is raidmig's magic at either metadata copy of this device? */
+/*
+ * Is raidmig's magic at either metadata copy of this device? Returns 1 or
+ * 0, or -EIO if a copy cannot be read: an unreadable member is refused,
+ * never taken for a blank one.
+ */
 int probe_raidmig_magic(struct dev *d)
 {
 	uint8_t *blk = io_alloc(META_BLOCK);
 	int found = 0;
 
-	if (!blk || d->size < 2 * (uint64_t)META_COPIES * META_BLOCK) {
+	if (!blk)
+		return -ENOMEM;
+	if (d->size < 2 * (uint64_t)META_COPIES * META_BLOCK) {
 		free(blk);
 		return 0;
 	}
-	for (int c = 0; c < META_COPIES && !found; c++) {
-		if (dev_read(d, blk, META_BLOCK, meta_copy_offset(d->size, c)) == 0)
-			found = !memcmp(blk, "RAIDMIG1", 8);
+	for (int c = 0; c < META_COPIES && found >= 0; c++) {
+		if (dev_read(d, blk, META_BLOCK, meta_copy_offset(d->size, c)))
+			found = -EIO;
+		else if (!memcmp(blk, "RAIDMIG1", 8))
+			found = 1;
 	}
 	free(blk);
 	return found;

@@ -264,7 +264,7 @@ static int unstarted(struct dev *d)
 	const char *why[META_COPIES];
 	int c = array_read_copies(d, m, why);
 
-	return c < 0 || m[c].generation == 1;
+	return c == -1 || (c >= 0 && m[c].generation == 1);
 }
 
 /*
@@ -279,7 +279,7 @@ static int source_cut_short(struct dev *d, int n)
 	struct meta m[META_COPIES], first;
 	const char *why[META_COPIES];
 
-	if (array_read_copies(&d[0], m, why) >= 0)
+	if (array_read_copies(&d[0], m, why) != -1)
 		return 0;
 	for (int i = 1; i < n; i++) {
 		int c = array_read_copies(&d[i], m, why);
@@ -296,9 +296,10 @@ static int source_cut_short(struct dev *d, int n)
 }
 
 /* Checks on the opened devices that need nothing but the devices. */
-static int check_devices(struct dev *d, int count)
+static int check_devices(struct dev *d, int count, int *cut_short)
 {
 	char what[128];
+	int magic[MAX_MEMBERS] = { 0 }, any = 0;
 
 	for (int i = 0; i < count; i++) {
 		for (int k = 0; k < i; k++) {
@@ -316,34 +317,44 @@ static int check_devices(struct dev *d, int count)
 			log_err("%s: mounted (it or one of its partitions): unmount it first", d[i].path);
 			return -EINVAL;
 		}
-		if (i == 0 && probe_raidmig_magic(&d[0]) && !source_cut_short(d, count)) {
-			log_err("%s: already carries raidmig metadata: use 'raidmig resume'", d[0].path);
+		magic[i] = probe_raidmig_magic(&d[i]);
+		if (magic[i] < 0) {
+			log_err("%s: cannot read: %s", d[i].path, strerror(-magic[i]));
 			return -EINVAL;
 		}
-		if (i > 0 && !opt.force && probe_raidmig_magic(&d[i]) && !unstarted(&d[i])) {
+		any |= magic[i];
+	}
+	/* the source's magic, or its torn remains, may be a creation cut short */
+	*cut_short = any && source_cut_short(d, count);
+	if (magic[0] && !*cut_short) {
+		log_err("%s: already carries raidmig metadata: use 'raidmig resume'", d[0].path);
+		return -EINVAL;
+	}
+	for (int i = 1; i < count && !opt.force; i++) {
+		int s;
+
+		if (magic[i] && !unstarted(&d[i])) {
 			log_err("%s: carries raidmig metadata of another array: use --force to overwrite it",
 				d[i].path);
 			return -EINVAL;
 		}
-		if (i > 0 && !opt.force) {
-			int s = probe_signature(&d[i], what, sizeof(what));
-
-			if (s < 0) {
-				log_err("%s: cannot probe with libblkid", d[i].path);
-				return -EINVAL;
-			}
-			if (s) {
-				log_err("%s: carries %s: its data would be destroyed; use --force to overwrite it",
-					d[i].path, what);
-				return -EINVAL;
-			}
+		s = probe_signature(&d[i], what, sizeof(what));
+		if (s < 0) {
+			log_err("%s: cannot probe with libblkid", d[i].path);
+			return -EINVAL;
+		}
+		if (s) {
+			log_err("%s: carries %s: its data would be destroyed; use --force to overwrite it",
+				d[i].path, what);
+			return -EINVAL;
 		}
 	}
 	return 0;
 }
 
 /* Work out the geometry; refuse members too small for the data. */
-static int plan_geometry(struct dev *d, int n, uint32_t level, uint32_t chunk, struct geom *g)
+static int plan_geometry(struct dev *d, int n, uint32_t level, uint32_t chunk, int cut_short,
+			 struct geom *g)
 {
 	uint64_t config, limit, end, need;
 
@@ -362,7 +373,7 @@ static int plan_geometry(struct dev *d, int n, uint32_t level, uint32_t chunk, s
 		return -EINVAL;
 	}
 	limit = geom_usable_end(d[0].size) - config;
-	if (probe_source_end(&d[0], limit, source_cut_short(d, n), &end))
+	if (probe_source_end(&d[0], limit, cut_short, &end))
 		return -EINVAL;
 	end = (end + d[0].sector - 1) / d[0].sector * d[0].sector;
 	if (end == 0) {
@@ -428,7 +439,7 @@ static int cmd_convert(char **args, int count)
 	struct run r;
 	uint64_t chunk = 64 << 10;
 	struct geom g;
-	int e, rc = EXIT_REFUSED;
+	int e, rc = EXIT_REFUSED, cut_short;
 	double t0;
 
 	if (!opt.level) {
@@ -458,7 +469,8 @@ static int cmd_convert(char **args, int count)
 		}
 		a.n = (uint32_t)i + 1;
 	}
-	if (check_devices(a.dev, count) || plan_geometry(a.dev, count, LEVEL_RAID0, (uint32_t)chunk, &g))
+	if (check_devices(a.dev, count, &cut_short) ||
+	    plan_geometry(a.dev, count, LEVEL_RAID0, (uint32_t)chunk, cut_short, &g))
 		goto out;
 	if (opt.journal) {
 		if (journal_load(&j, opt.journal, g.data_size, a.dev[0].sector))

@@ -56,14 +56,16 @@ print(v)' "$1"
 # verify EXPECTED MEMBER...: the volume through raidmig cat and through the
 # independent md RAID0 reader both start with EXPECTED, byte for byte
 verify() {
-	local exp=$1 size chunk md
+	local exp=$1 size state chunk md
 	shift
 	size=$(stat -c %s "$exp")
 	"$RAIDMIG" cat "$@" >vol.out
 	cmp -n "$size" vol.out "$exp" || { echo "raidmig cat differs from $exp"; return 1; }
-	[ "$(field state "$@")" = complete ] || return 0
-	chunk=$(field chunk "$@")
-	md=$(field member_data "$@")
+	read -r state chunk md < <("$RAIDMIG" inspect --json "$@" | python3 -c '
+import json, sys
+c = max((c for c in json.load(sys.stdin) if c["valid"]), key=lambda c: c["generation"])
+print(c["state"], c["chunk"], c["member_data"])')
+	[ "$state" = complete ] || return 0
 	$ORACLE md0 "$chunk" "$md" "$@" >md0.out
 	cmp -n "$size" md0.out "$exp" || { echo "md0 reader differs from $exp"; return 1; }
 	[ "$(stat -c %s vol.out)" = "$(stat -c %s md0.out)" ] || { echo "capacity differs"; return 1; }

@@ -8,20 +8,49 @@
  *   SHIM_KILL_AT=N   SIGKILL before write N (1-based) lands
  *   SHIM_TEAR=1      ... after the first half of write N has landed
  *   SHIM_TERM_AT=N   raise SIGTERM before write N, then let it through
- *   SHIM_COUNT=FILE  at exit, write "writes W flushes F" to FILE
+ *   SHIM_COUNT=FILE  at exit, write "writes W flushes F reads R" to FILE
+ *   SHIM_FAIL=OP:N:ERR  the Nth OP (read, write or flush) fails with ERR:
+ *                    EIO or ENOSPC; SHORT (a write or read moves half, at
+ *                    least one sector, and reports that); EINTR (once; a
+ *                    retry must succeed)
  *   SHIM_TRACE=FILE  record every write and flush: lines "W PATH OFFSET LENGTH"
  *                    and "F PATH" in FILE, the written bytes appended to FILE.data
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <limits.h>
+#include <string.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
-static unsigned long writes, flushes, kill_at, term_at;
+static unsigned long writes, flushes, reads, kill_at, term_at;
+static unsigned long fail_n;		/* SHIM_FAIL */
+static char fail_op[8], fail_err[8];
+
+static void fail_parse(void)
+{
+	const char *f = getenv("SHIM_FAIL");
+
+	if (f)
+		sscanf(f, "%7[a-z]:%lu:%7[A-Z]", fail_op, &fail_n, fail_err);
+}
+
+/* Should this call fail? Returns 0, or the errno to fail with; *shrt for SHORT. */
+static int fail_now(const char *op, unsigned long count, int *shrt)
+{
+	*shrt = 0;
+	if (!fail_n || count != fail_n || strcmp(op, fail_op))
+		return 0;
+	if (!strcmp(fail_err, "SHORT")) {
+		*shrt = 1;
+		return 0;
+	}
+	return !strcmp(fail_err, "EINTR") ? EINTR : !strcmp(fail_err, "ENOSPC") ? ENOSPC : EIO;
+}
 static int tear;
 static FILE *trace, *trace_data;
 
@@ -77,6 +106,7 @@ __attribute__((constructor)) static void shim_init(void)
 
 	term_at = s ? strtoul(s, NULL, 10) : 0;
 	trace_open();
+	fail_parse();
 	kill_at = k ? strtoul(k, NULL, 10) : 0;
 	tear = t && *t == '1';
 }
@@ -91,7 +121,7 @@ __attribute__((destructor)) static void shim_fini(void)
 		fclose(trace_data);
 	}
 	if (c && (f = fopen(c, "w"))) {
-		fprintf(f, "writes %lu flushes %lu\n", writes, flushes);
+		fprintf(f, "writes %lu flushes %lu reads %lu\n", writes, flushes, reads);
 		fclose(f);
 	}
 }
@@ -115,8 +145,18 @@ static size_t before_write(size_t len, int *die)
 static ssize_t do_pwrite(const char *sym, int fd, const void *buf, size_t len, off_t off)
 {
 	pwrite_fn real = (pwrite_fn)dlsym(RTLD_NEXT, sym);
-	int die;
+	int die, shrt, err;
 	size_t n = before_write(len, &die);
+
+	err = fail_now("write", writes, &shrt);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	if (shrt && len > 512) {
+		trace_write(fd, &(struct iovec){ (void *)buf, len / 2 / 512 * 512 }, 1, off);
+		return real(fd, buf, len / 2 / 512 * 512, off);
+	}
 
 	if (die) {
 		if (n)
@@ -131,11 +171,23 @@ static ssize_t do_pwritev(const char *sym, int fd, const struct iovec *iov, int 
 {
 	pwritev_fn real = (pwritev_fn)dlsym(RTLD_NEXT, sym);
 	size_t total = 0, n;
-	int die;
+	int die, shrt, err;
 
 	for (int i = 0; i < cnt; i++)
 		total += iov[i].iov_len;
 	n = before_write(total, &die);
+	err = fail_now("write", writes, &shrt);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	if (shrt && iov[0].iov_len > 512) {	/* half of the first buffer only */
+		pwrite_fn pw = (pwrite_fn)dlsym(RTLD_NEXT, "pwrite");
+		size_t h = iov[0].iov_len / 2 / 512 * 512;
+
+		trace_write(fd, &(struct iovec){ iov[0].iov_base, h }, 1, off);
+		return pw(fd, iov[0].iov_base, h, off);
+	}
 	if (die) {
 		for (int i = 0; i < cnt && n; i++) {
 			size_t k = iov[i].iov_len < n ? iov[i].iov_len : n;
@@ -174,8 +226,14 @@ ssize_t pwritev64(int fd, const struct iovec *iov, int cnt, off_t off)
 static int do_sync(const char *sym, int fd)
 {
 	sync_fn real = (sync_fn)dlsym(RTLD_NEXT, sym);
+	int shrt, err;
 
 	flushes++;
+	err = fail_now("flush", flushes, &shrt);
+	if (err) {
+		errno = err;
+		return -1;
+	}
 	trace_flush(fd);
 	return real(fd);
 }
@@ -188,4 +246,56 @@ int fdatasync(int fd)
 int fsync(int fd)
 {
 	return do_sync("fsync", fd);
+}
+
+typedef ssize_t (*pread_fn)(int, void *, size_t, off_t);
+typedef ssize_t (*preadv_fn)(int, const struct iovec *, int, off_t);
+
+static ssize_t do_pread(const char *sym, int fd, void *buf, size_t len, off_t off)
+{
+	pread_fn real = (pread_fn)dlsym(RTLD_NEXT, sym);
+	int shrt, err = fail_now("read", ++reads, &shrt);
+
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return real(fd, buf, shrt && len > 512 ? len / 2 / 512 * 512 : len, off);
+}
+
+static ssize_t do_preadv(const char *sym, int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	preadv_fn real = (preadv_fn)dlsym(RTLD_NEXT, sym);
+	int shrt, err = fail_now("read", ++reads, &shrt);
+
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	if (shrt && iov[0].iov_len > 512) {
+		pread_fn pr = (pread_fn)dlsym(RTLD_NEXT, "pread");
+
+		return pr(fd, iov[0].iov_base, iov[0].iov_len / 2 / 512 * 512, off);
+	}
+	return real(fd, iov, cnt, off);
+}
+
+ssize_t pread(int fd, void *buf, size_t len, off_t off)
+{
+	return do_pread("pread", fd, buf, len, off);
+}
+
+ssize_t pread64(int fd, void *buf, size_t len, off_t off)
+{
+	return do_pread("pread64", fd, buf, len, off);
+}
+
+ssize_t preadv(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	return do_preadv("preadv", fd, iov, cnt, off);
+}
+
+ssize_t preadv64(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	return do_preadv("preadv64", fd, iov, cnt, off);
 }
