@@ -48,9 +48,24 @@ install: raidmig
 
 clean:
 	rm -f raidmig raidmig-asan *.o test/unit test/unit-asan test/shim.so
-	rm -rf test/work
+	rm -rf test/work test/fuzz/fuzz-meta test/fuzz/fuzz-journal
 
-.PHONY: all check demo bench install clean
+.PHONY: all check demo bench install clean fuzz
 
 test/shim.so: test/shim.c
 	$(CC) -shared -fPIC -O2 -Wall -Wextra -o $@ test/shim.c -ldl
+
+# libFuzzer: make fuzz [FUZZ_SECONDS=N] runs each harness N seconds (CI: a smoke run)
+FUZZ_SECONDS ?= 60
+FUZZCC ?= clang
+FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I.
+test/fuzz/fuzz-meta: test/fuzz/fuzz_meta.c layout.c meta.c $(HDRS)
+	$(FUZZCC) $(FUZZFLAGS) -o $@ test/fuzz/fuzz_meta.c layout.c meta.c -lz
+
+test/fuzz/fuzz-journal: test/fuzz/fuzz_journal.c journal.c util.c $(HDRS)
+	$(FUZZCC) $(FUZZFLAGS) -o $@ test/fuzz/fuzz_journal.c journal.c util.c -lz
+
+fuzz:
+	test/deps --fuzz
+	$(MAKE) test/fuzz/fuzz-meta test/fuzz/fuzz-journal
+	test/fuzz/run $(FUZZ_SECONDS)

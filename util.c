@@ -10,9 +10,12 @@
 #include "util.h"
 
 int log_verbose_on;
+int log_quiet;
 
 static void vlog(const char *fmt, va_list ap)
 {
+	if (log_quiet)
+		return;
 	fputs("raidmig: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);

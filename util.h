@@ -16,6 +16,7 @@ enum {
 };
 
 extern int log_verbose_on;
+extern int log_quiet;		/* no messages at all (fuzzing) */
 
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
