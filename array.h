@@ -37,6 +37,7 @@ struct run {
 	uint64_t meta_writes;	/* metadata blocks written, all members */
 	uint64_t ckpt[CK_NREASONS];
 	uint64_t units_copied;
+	uint64_t bytes_staged;	/* written to the staging slot */
 	size_t next_rec;	/* journal records applied */
 	uint8_t *buf;		/* copy buffer, page aligned */
 	size_t buflen;

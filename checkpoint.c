@@ -93,7 +93,8 @@ int ck_write_meta_member(struct run *r, uint32_t i)
 	int e;
 
 	m.member_index = i;
-	meta_encode(&m, r->mbuf);
+	if (!io_dry)
+		meta_encode(&m, r->mbuf);
 	e = dev_write(d, r->mbuf, META_BLOCK,
 		      meta_copy_offset(d->size, (int)(m.generation % META_COPIES)));
 	if (e) {

@@ -7,6 +7,9 @@
  * The loops retry EINTR and short transfers and fail loudly on anything
  * else, returning -errno and leaving the message to the caller, who knows
  * what the write was for.
+ *
+ * With io_dry set (raidmig plan) every call is counted exactly as it would
+ * be and nothing is transferred: the plan runs the real migration code.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +25,7 @@
 #include "io.h"
 
 struct io_stats io_stats;
+int io_dry;
 
 /* For a loop device, identify it by its backing file, so a loop over a
  * member image counts as that member. */
@@ -100,6 +104,10 @@ int dev_read(struct dev *d, void *buf, size_t len, uint64_t off)
 {
 	char *p = buf;
 
+	if (io_dry) {
+		io_stats.bytes_read += len;
+		return 0;
+	}
 	while (len) {
 		ssize_t r = pread(d->fd, p, len, (off_t)off);
 
@@ -122,6 +130,10 @@ int dev_write(struct dev *d, const void *buf, size_t len, uint64_t off)
 	const char *p = buf;
 
 	d->dirty = 1;
+	if (io_dry) {
+		io_stats.bytes_written += len;
+		return 0;
+	}
 	while (len) {
 		ssize_t r = pwrite(d->fd, p, len, (off_t)off);
 
@@ -139,9 +151,20 @@ int dev_write(struct dev *d, const void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+static size_t iov_bytes(const struct iovec *iov, int cnt)
+{
+	size_t n = 0;
+
+	while (cnt-- > 0)
+		n += (iov++)->iov_len;
+	return n;
+}
+
 /* Scattered read; a short preadv falls back to plain reads of the rest. */
 int dev_readv(struct dev *d, struct iovec *iov, int cnt, uint64_t off)
 {
+	if (io_dry)
+		return dev_read(d, NULL, iov_bytes(iov, cnt), off);
 	while (cnt > 0) {
 		ssize_t r = preadv(d->fd, iov, cnt, (off_t)off);
 
@@ -175,6 +198,8 @@ int dev_readv(struct dev *d, struct iovec *iov, int cnt, uint64_t off)
 /* Gathered write; a short pwritev falls back to plain writes of the rest. */
 int dev_writev(struct dev *d, struct iovec *iov, int cnt, uint64_t off)
 {
+	if (io_dry)
+		return dev_write(d, NULL, iov_bytes(iov, cnt), off);
 	d->dirty = 1;
 	while (cnt > 0) {
 		ssize_t r = pwritev(d->fd, iov, cnt, (off_t)off);
@@ -211,7 +236,7 @@ int dev_flush(struct dev *d)
 {
 	if (!d->dirty)
 		return 0;
-	while (fdatasync(d->fd) < 0) {
+	while (!io_dry && fdatasync(d->fd) < 0) {
 		if (errno != EINTR)
 			return -errno;
 	}

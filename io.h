@@ -25,6 +25,7 @@ struct io_stats {
 };
 
 extern struct io_stats io_stats;
+extern int io_dry;	/* plan: count every operation, transfer nothing */
 
 int dev_open(struct dev *d, const char *path, int writable);
 void dev_close(struct dev *d);

@@ -27,12 +27,12 @@
 
 enum {
 	O_LEVEL = 1, O_CHUNK, O_JOURNAL, O_CK_UNITS, O_CK_SECONDS, O_CK_EVERY,
-	O_FORCE, O_YES, O_JSON, O_OUTPUT, O_VERBOSE,
+	O_FORCE, O_YES, O_JSON, O_OUTPUT, O_SIZE, O_MEMBERS, O_VERBOSE,
 };
 #define BIT(o) (1u << (o))
 
 static struct {
-	char *level, *chunk, *journal, *ck_units, *ck_seconds, *output;
+	char *level, *chunk, *journal, *ck_units, *ck_seconds, *output, *size, *members;
 	int every, force, yes, json;
 } opt;
 
@@ -51,6 +51,7 @@ static int cmd_convert(char **args, int count);
 static int cmd_resume(char **args, int count);
 static int cmd_inspect(char **args, int count);
 static int cmd_cat(char **args, int count);
+static int cmd_plan(char **args, int count);
 
 #define RUN_OPTS (BIT(O_JOURNAL) | BIT(O_CK_UNITS) | BIT(O_CK_SECONDS) | BIT(O_CK_EVERY) | BIT(O_JSON))
 
@@ -64,6 +65,11 @@ static const struct action actions[] = {
 	  "                [--checkpoint-every-unit] [--json] DEV..." },
 	{ "inspect", cmd_inspect, BIT(O_JSON), 1, "[--json] DEV..." },
 	{ "cat", cmd_cat, BIT(O_OUTPUT), 1, "[--output FILE] DEV..." },
+	{ "plan", cmd_plan, BIT(O_LEVEL) | BIT(O_CHUNK) | BIT(O_JOURNAL) | BIT(O_CK_UNITS) |
+	  BIT(O_CK_EVERY) | BIT(O_FORCE) | BIT(O_JSON) | BIT(O_SIZE) | BIT(O_MEMBERS), 0,
+	  "--level LEVEL [--chunk SIZE] [--journal FILE] [--checkpoint-units N]\n"
+	  "                [--checkpoint-every-unit] [--force] [--json]\n"
+	  "                (SRC DEV... | --size SIZE --members N)" },
 };
 
 static const struct poptOption options[] = {
@@ -77,6 +83,8 @@ static const struct poptOption options[] = {
 	{ "yes", 'y', POPT_ARG_NONE, &opt.yes, O_YES, "do not ask for confirmation", 0 },
 	{ "json", 0, POPT_ARG_NONE, &opt.json, O_JSON, "print the result as JSON", 0 },
 	{ "output", 'o', POPT_ARG_STRING, NULL, O_OUTPUT, "write the volume to FILE, not standard output", "FILE" },
+	{ "size", 0, POPT_ARG_STRING, NULL, O_SIZE, "plan: the size of each (hypothetical) disk", "SIZE" },
+	{ "members", 0, POPT_ARG_STRING, NULL, O_MEMBERS, "plan: how many such disks", "N" },
 	{ "verbose", 'v', POPT_ARG_NONE, &log_verbose_on, O_VERBOSE, "say more", 0 },
 	POPT_TABLEEND
 };
@@ -373,7 +381,9 @@ static int plan_geometry(struct dev *d, int n, uint32_t level, uint32_t chunk, i
 		return -EINVAL;
 	}
 	limit = geom_usable_end(d[0].size) - config;
-	if (probe_source_end(&d[0], limit, cut_short, &end))
+	if (d[0].fd < 0)
+		end = limit;	/* plan --size: a disk with no signature */
+	else if (probe_source_end(&d[0], limit, cut_short, &end))
 		return -EINVAL;
 	end = (end + d[0].sector - 1) / d[0].sector * d[0].sector;
 	if (end == 0) {
@@ -432,92 +442,241 @@ static int write_initial_meta(struct run *r)
 	return e;
 }
 
-static int cmd_convert(char **args, int count)
+/* --level and --chunk, shared by convert and plan. Returns 0 or an exit code. */
+static int parse_level_chunk(const char *action, uint64_t *chunk)
 {
-	static struct array a;
-	struct journal j, *jp = NULL;
-	struct run r;
-	uint64_t chunk = 64 << 10;
-	struct geom g;
-	int e, rc = EXIT_REFUSED, cut_short;
-	double t0;
-
+	*chunk = 64 << 10;
 	if (!opt.level) {
-		log_err("convert: --level is required");
+		log_err("%s: --level is required", action);
 		return EXIT_USAGE;
 	}
 	if (strcmp(opt.level, "0")) {
 		log_err("--level %s: not supported (supported: 0)", opt.level);
 		return EXIT_USAGE;
 	}
-	if (opt.chunk && (parse_size(opt.chunk, &chunk, 1) || chunk < MIN_CHUNK ||
-			  chunk > MAX_CHUNK || (chunk & (chunk - 1)))) {
+	if (opt.chunk && (parse_size(opt.chunk, chunk, 1) || *chunk < MIN_CHUNK ||
+			  *chunk > MAX_CHUNK || (*chunk & (*chunk - 1)))) {
 		log_err("--chunk %s: must be a power of two from 4K to 2M", opt.chunk);
 		return EXIT_USAGE;
 	}
+	return 0;
+}
+
+/* The metadata of a new array over a->dev[0..n), generation 0. */
+static int meta_init(struct array *a, const struct geom *g, const struct journal *jp)
+{
+	memset(&a->m, 0, sizeof(a->m));
+	a->m.g = *g;
+	a->m.sector_size = a->dev[0].sector;
+	a->m.state = META_MIGRATING;
+	if (getrandom(a->m.array_uuid, 16, 0) != 16) {
+		log_err("getrandom: %s", strerror(errno));
+		return -EIO;
+	}
+	for (uint32_t i = 0; i < a->n; i++) {
+		if (getrandom(a->m.member[i].uuid, 16, 0) != 16)
+			return -EIO;
+		a->m.member[i].size = a->dev[i].size;
+	}
+	if (jp) {
+		a->m.journal_crc = jp->crc;
+		a->m.journal_size = jp->size;
+	}
+	return 0;
+}
+
+/*
+ * Open and check the members, work out the geometry, load the journal and
+ * set up the metadata: everything convert does before writing, and all that
+ * plan does with devices. Returns 0 or an exit code (after a message).
+ */
+static int prepare(const char *action, char **args, int count, int writable,
+		   struct array *a, struct journal *j, struct journal **jp)
+{
+	uint64_t chunk;
+	struct geom g;
+	int e, cut_short;
+
+	*jp = NULL;
+	memset(a, 0, sizeof(*a));
+	e = parse_level_chunk(action, &chunk);
+	if (e)
+		return e;
 	if (count > MAX_MEMBERS) {
 		log_err("too many members: %d (at most %d)", count, MAX_MEMBERS);
 		return EXIT_USAGE;
 	}
-	memset(&a, 0, sizeof(a));
 	for (int i = 0; i < count; i++) {
-		e = dev_open(&a.dev[i], args[i], 1);
+		e = dev_open(&a->dev[i], args[i], writable);
 		if (e) {
 			log_err("%s: %s", args[i], e == -ENOTBLK ? "not a regular file or block device" :
 				e == -EBUSY ? "busy (mounted or open elsewhere)" : strerror(-e));
-			goto out;
+			return EXIT_REFUSED;
 		}
-		a.n = (uint32_t)i + 1;
+		a->n = (uint32_t)i + 1;
 	}
-	if (check_devices(a.dev, count, &cut_short) ||
-	    plan_geometry(a.dev, count, LEVEL_RAID0, (uint32_t)chunk, cut_short, &g))
-		goto out;
+	if (check_devices(a->dev, count, &cut_short) ||
+	    plan_geometry(a->dev, count, LEVEL_RAID0, (uint32_t)chunk, cut_short, &g))
+		return EXIT_REFUSED;
 	if (opt.journal) {
-		if (journal_load(&j, opt.journal, g.data_size, a.dev[0].sector))
-			goto out_j;
-		jp = &j;
+		if (journal_load(j, opt.journal, g.data_size, a->dev[0].sector))
+			return EXIT_REFUSED;
+		*jp = j;
 	}
+	return meta_init(a, &g, *jp) ? EXIT_REFUSED : 0;
+}
+
+static int cmd_convert(char **args, int count)
+{
+	static struct array a;
+	struct journal j, *jp = NULL;
+	struct run r;
+	int e, rc;
+	double t0;
+
+	memset(&r, 0, sizeof(r));
+	rc = prepare("convert", args, count, 1, &a, &j, &jp);
+	if (rc)
+		goto out;
+	rc = EXIT_REFUSED;
 	if (confirm(args, count))
-		goto out_j;
+		goto out;
 	for (int i = 0; i < count; i++) {
 		if (flock(a.dev[i].fd, LOCK_EX | LOCK_NB) < 0) {
 			log_err("%s: in use by another raidmig", args[i]);
-			goto out_j;
+			goto out;
 		}
 	}
-	a.m.g = g;
-	a.m.sector_size = a.dev[0].sector;
-	a.m.state = META_MIGRATING;
-	if (getrandom(a.m.array_uuid, 16, 0) != 16)
-		goto out_j;
-	for (int i = 0; i < count; i++) {
-		if (getrandom(a.m.member[i].uuid, 16, 0) != 16)
-			goto out_j;
-		a.m.member[i].size = a.dev[i].size;
-	}
-	if (jp) {
-		a.m.journal_crc = jp->crc;
-		a.m.journal_size = jp->size;
-	}
 	if (run_init(&r, &a, jp))
-		goto out_r;
+		goto out;
 	catch_signals();
 	memset(&io_stats, 0, sizeof(io_stats));
 	t0 = now_seconds();
 	r.a->m.generation = 1;
 	e = write_initial_meta(&r);
-	if (e) {
-		rc = EXIT_IO;
-		goto out_r;
-	}
-	rc = finish_run(&r, migrate(&r), t0);
-out_r:
+	rc = e ? EXIT_IO : finish_run(&r, migrate(&r), t0);
+out:
 	run_free(&r);
-out_j:
 	if (jp)
 		journal_free(jp);
-out:
 	array_close(&a);
+	return rc;
+}
+
+/* plan --size SIZE --members N: hypothetical blank disks, no I/O at all. */
+static int hypothetical(struct array *a)
+{
+	uint64_t size, n, chunk;
+	struct geom g;
+	int e = parse_level_chunk("plan", &chunk);
+
+	if (e)
+		return e;
+	if (!opt.size || !opt.members || parse_size(opt.size, &size, 1) ||
+	    parse_size(opt.members, &n, 0) || n < MIN_MEMBERS || n > MAX_MEMBERS) {
+		log_err("plan: --size SIZE and --members N (%d to %d) go together", MIN_MEMBERS, MAX_MEMBERS);
+		return EXIT_USAGE;
+	}
+	memset(a, 0, sizeof(*a));
+	a->n = (uint32_t)n;
+	for (uint32_t i = 0; i < a->n; i++) {
+		a->dev[i].path = "(disk)";
+		a->dev[i].fd = -1;
+		a->dev[i].size = size;
+		a->dev[i].sector = 512;
+	}
+	if (plan_geometry(a->dev, (int)n, LEVEL_RAID0, (uint32_t)chunk, 0, &g))
+		return EXIT_REFUSED;
+	return meta_init(a, &g, NULL) ? EXIT_REFUSED : 0;
+}
+
+static void print_plan(const struct run *r)
+{
+	const struct geom *g = &r->a->m.g;
+	char cap[32], cfg[32], data[32];
+
+	fmt_size(cap, sizeof(cap), geom_capacity(g));
+	fmt_size(cfg, sizeof(cfg), geom_config_bytes(g));
+	fmt_size(data, sizeof(data), g->data_size);
+	if (opt.json) {
+		printf("{\"capacity\": %llu, \"config_bytes\": %llu, \"data_size\": %llu, \"units\": %llu, "
+		       "\"checkpoints\": {", (unsigned long long)geom_capacity(g),
+		       (unsigned long long)geom_config_bytes(g), (unsigned long long)g->data_size,
+		       (unsigned long long)r->units_copied);
+		for (int i = 0; i < CK_NREASONS; i++)
+			printf("%s\"%s\": %llu", i ? ", " : "", ck_reason_name[i],
+			       (unsigned long long)r->ckpt[i]);
+		printf("}, \"metadata_writes\": %llu, \"flushes\": %llu, \"bytes_staged\": %llu, "
+		       "\"bytes_read\": %llu, \"bytes_written\": %llu}\n",
+		       (unsigned long long)r->meta_writes, (unsigned long long)io_stats.flushes,
+		       (unsigned long long)r->bytes_staged, (unsigned long long)io_stats.bytes_read,
+		       (unsigned long long)io_stats.bytes_written);
+		return;
+	}
+	printf("plan: RAID%u over %u members, chunk %u KiB\n", g->level, g->members, g->chunk >> 10);
+	printf("capacity            %s (%llu bytes)\n", cap, (unsigned long long)geom_capacity(g));
+	printf("configuration area  %s per member (staging slot and 2 metadata copies)\n", cfg);
+	printf("data to migrate     %s in %llu units\n", data, (unsigned long long)r->units_copied);
+	printf("checkpoints        ");
+	for (int i = 0; i < CK_NREASONS; i++)
+		printf(" %s %llu%s", ck_reason_name[i], (unsigned long long)r->ckpt[i],
+		       i + 1 < CK_NREASONS ? "," : "\n");
+	printf("metadata writes     %llu\n", (unsigned long long)r->meta_writes);
+	printf("flushes             %llu\n", (unsigned long long)io_stats.flushes);
+	printf("bytes staged        %llu\n", (unsigned long long)r->bytes_staged);
+	printf("bytes read          %llu\n", (unsigned long long)io_stats.bytes_read);
+	printf("bytes written       %llu\n", (unsigned long long)io_stats.bytes_written);
+	printf("(checkpoints for the time limit are not counted: they depend on the speed)\n");
+}
+
+/*
+ * What convert would do, without writing: the real migration code runs with
+ * the I/O layer counting instead of transferring (io_dry), over the devices
+ * opened read-only or over hypothetical disks.
+ */
+static int cmd_plan(char **args, int count)
+{
+	static struct array a;
+	struct journal j, *jp = NULL;
+	struct run r;
+	int rc, e;
+
+	memset(&r, 0, sizeof(r));
+	if (opt.size || opt.members) {
+		if (count) {
+			log_err("plan: give either devices or --size and --members");
+			return EXIT_USAGE;
+		}
+		rc = hypothetical(&a);
+	} else if (count < 2) {
+		log_err("plan: needs a source and at least one more member, or --size and --members");
+		return EXIT_USAGE;
+	} else {
+		rc = prepare("plan", args, count, 0, &a, &j, &jp);
+	}
+	if (rc)
+		goto out;
+	io_dry = 1;
+	policy.seconds = 0;
+	if (run_init(&r, &a, jp)) {
+		rc = EXIT_REFUSED;
+		goto out;
+	}
+	memset(&io_stats, 0, sizeof(io_stats));
+	r.a->m.generation = 1;
+	e = write_initial_meta(&r);
+	if (!e)
+		e = migrate(&r);
+	rc = e ? EXIT_IO : EXIT_OK;
+	if (!e)
+		print_plan(&r);
+out:
+	run_free(&r);
+	if (jp)
+		journal_free(jp);
+	for (uint32_t i = 0; i < a.n; i++)
+		if (a.dev[i].fd >= 0)
+			dev_close(&a.dev[i]);
 	return rc;
 }
 
@@ -764,6 +923,8 @@ static char **string_option(int o)
 	case O_CK_UNITS: return &opt.ck_units;
 	case O_CK_SECONDS: return &opt.ck_seconds;
 	case O_OUTPUT: return &opt.output;
+	case O_SIZE: return &opt.size;
+	case O_MEMBERS: return &opt.members;
 	default: return NULL;
 	}
 }
