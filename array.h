@@ -43,6 +43,9 @@ struct run {
 	size_t buflen;
 	uint8_t *mbuf;		/* one metadata block */
 	volatile sig_atomic_t *stop;
+	void (*progress)(const struct run *r, int final);	/* or NULL */
+	double t0;		/* when the run started */
+	uint64_t start_unit;	/* where it started */
 };
 
 int array_assemble(struct array *a, char **paths, int count, int writable);

@@ -332,12 +332,16 @@ int migrate(struct run *r)
 		e = direct_copy(r, r->done, end);
 		if (!e && ck_interval_due(&r->pol, r->since, now_seconds() - r->last_time))
 			e = ck_commit(r, CK_INTERVAL);
+		if (r->progress)
+			r->progress(r, 0);
 	}
 	if (e)
 		return e == -EBADMSG ? e : io_fail(e, "migration");
 	e = apply_records(r, UINT64_MAX);
 	if (!e)
 		e = ck_commit(r, CK_FINAL);
+	if (!e && r->progress)
+		r->progress(r, 1);
 	return e ? io_fail(e, "final checkpoint") : 0;
 }
 

@@ -255,3 +255,24 @@ void *io_alloc(size_t len)
 	memset(p, 0, len);
 	return p;
 }
+
+/*
+ * Before migrating: block devices switch to O_DIRECT, so the copy goes to
+ * the disk and not through the page cache (libblkid has probed with its own
+ * unaligned buffers by then); if the device refuses, buffered I/O it is.
+ * Every transfer raidmig makes is aligned: page-aligned buffers, offsets
+ * and lengths in whole logical sectors. Files get a sequential hint.
+ */
+void dev_for_copying(struct dev *d)
+{
+	int fl;
+
+	if (io_dry || d->fd < 0)
+		return;
+	if (!d->is_blk) {
+		posix_fadvise(d->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+		return;
+	}
+	fl = fcntl(d->fd, F_GETFL);
+	d->direct = fl >= 0 && fcntl(d->fd, F_SETFL, fl | O_DIRECT) == 0;
+}

@@ -12,6 +12,7 @@ struct dev {
 	int fd;
 	int is_blk;		/* a block device, not a regular file */
 	int dirty;		/* written since its last flush */
+	int direct;		/* O_DIRECT in effect */
 	uint64_t size;		/* bytes */
 	uint32_t sector;	/* logical sector size, bytes */
 	dev_t id_dev;		/* identity: st_dev (or backing file for a loop) */
@@ -35,5 +36,6 @@ int dev_readv(struct dev *d, struct iovec *iov, int cnt, uint64_t off);
 int dev_writev(struct dev *d, struct iovec *iov, int cnt, uint64_t off);
 int dev_flush(struct dev *d);
 void *io_alloc(size_t len);
+void dev_for_copying(struct dev *d);
 
 #endif

@@ -27,13 +27,13 @@
 
 enum {
 	O_LEVEL = 1, O_CHUNK, O_JOURNAL, O_CK_UNITS, O_CK_SECONDS, O_CK_EVERY,
-	O_FORCE, O_YES, O_JSON, O_OUTPUT, O_SIZE, O_MEMBERS, O_VERBOSE,
+	O_FORCE, O_YES, O_JSON, O_OUTPUT, O_SIZE, O_MEMBERS, O_PROGRESS_JSON, O_VERBOSE,
 };
 #define BIT(o) (1u << (o))
 
 static struct {
 	char *level, *chunk, *journal, *ck_units, *ck_seconds, *output, *size, *members;
-	int every, force, yes, json;
+	int every, force, yes, json, progress_json;
 } opt;
 
 static volatile sig_atomic_t stop_flag;
@@ -53,16 +53,17 @@ static int cmd_inspect(char **args, int count);
 static int cmd_cat(char **args, int count);
 static int cmd_plan(char **args, int count);
 
-#define RUN_OPTS (BIT(O_JOURNAL) | BIT(O_CK_UNITS) | BIT(O_CK_SECONDS) | BIT(O_CK_EVERY) | BIT(O_JSON))
+#define RUN_OPTS (BIT(O_JOURNAL) | BIT(O_CK_UNITS) | BIT(O_CK_SECONDS) | BIT(O_CK_EVERY) | BIT(O_JSON) | \
+		  BIT(O_PROGRESS_JSON))
 
 static const struct action actions[] = {
 	{ "convert", cmd_convert, RUN_OPTS | BIT(O_LEVEL) | BIT(O_CHUNK) | BIT(O_FORCE) | BIT(O_YES),
 	  2, "--level LEVEL [--chunk SIZE] [--journal FILE] [--checkpoint-units N]\n"
 	  "                [--checkpoint-seconds S] [--checkpoint-every-unit] [--force] [--yes]\n"
-	  "                [--json] SRC DEV..." },
+	  "                [--json] [--progress-json] SRC DEV..." },
 	{ "resume", cmd_resume, RUN_OPTS, 1,
 	  "[--journal FILE] [--checkpoint-units N] [--checkpoint-seconds S]\n"
-	  "                [--checkpoint-every-unit] [--json] DEV..." },
+	  "                [--checkpoint-every-unit] [--json] [--progress-json] DEV..." },
 	{ "inspect", cmd_inspect, BIT(O_JSON), 1, "[--json] DEV..." },
 	{ "cat", cmd_cat, BIT(O_OUTPUT), 1, "[--output FILE] DEV..." },
 	{ "plan", cmd_plan, BIT(O_LEVEL) | BIT(O_CHUNK) | BIT(O_JOURNAL) | BIT(O_CK_UNITS) |
@@ -82,6 +83,7 @@ static const struct poptOption options[] = {
 	{ "force", 'f', POPT_ARG_NONE, &opt.force, O_FORCE, "overwrite added members that carry signatures", 0 },
 	{ "yes", 'y', POPT_ARG_NONE, &opt.yes, O_YES, "do not ask for confirmation", 0 },
 	{ "json", 0, POPT_ARG_NONE, &opt.json, O_JSON, "print the result as JSON", 0 },
+	{ "progress-json", 0, POPT_ARG_NONE, &opt.progress_json, O_PROGRESS_JSON, "print progress as one JSON line per update", 0 },
 	{ "output", 'o', POPT_ARG_STRING, NULL, O_OUTPUT, "write the volume to FILE, not standard output", "FILE" },
 	{ "size", 0, POPT_ARG_STRING, NULL, O_SIZE, "plan: the size of each (hypothetical) disk", "SIZE" },
 	{ "members", 0, POPT_ARG_STRING, NULL, O_MEMBERS, "plan: how many such disks", "N" },
@@ -210,6 +212,38 @@ static int finish_run(struct run *r, int e, double t0)
 	return EXIT_OK;
 }
 
+/*
+ * Progress, at most twice a second and once at the end: one line redrawn on
+ * a terminal, or one JSON line per update with --progress-json.
+ */
+static void show_progress(const struct run *r, int final)
+{
+	static double last;
+	double now = now_seconds(), el = now - r->t0;
+	uint64_t units = geom_units(&r->a->m.g), ck = 0, did = r->done - r->start_unit;
+	double pct = units ? 100.0 * (double)r->done / (double)units : 100;
+	double mbs = el > 0 ? (double)io_stats.bytes_read / el / 1e6 : 0;
+	double eta = did ? el * (double)(units - r->done) / (double)did : 0;
+
+	if (!final && now - last < 0.5)
+		return;
+	last = now;
+	for (int i = 0; i < CK_NREASONS; i++)
+		ck += r->ckpt[i];
+	if (opt.progress_json) {
+		printf("{\"progress\": %.1f, \"units_done\": %llu, \"units\": %llu, \"mb_per_s\": %.1f, "
+		       "\"eta_seconds\": %.0f, \"checkpoints\": %llu}\n", pct,
+		       (unsigned long long)r->done, (unsigned long long)units, mbs, eta,
+		       (unsigned long long)ck);
+		fflush(stdout);
+		return;
+	}
+	fprintf(stderr, "\r%5.1f%%  %7.1f MB/s  ETA %lu:%02lu  checkpoints %llu ", pct, mbs,
+		(unsigned long)eta / 60, (unsigned long)eta % 60, (unsigned long long)ck);
+	if (final)
+		fputc('\n', stderr);
+}
+
 /* Set up a run over an assembled array. */
 static int run_init(struct run *r, struct array *a, struct journal *j)
 {
@@ -220,11 +254,19 @@ static int run_init(struct run *r, struct array *a, struct journal *j)
 	r->buflen = BUF_BYTES;
 	if (geom_unit_bytes(&a->m.g) > r->buflen)
 		r->buflen = geom_unit_bytes(&a->m.g);
+	for (uint32_t i = 0; i < a->n; i++) {
+		dev_for_copying(&a->dev[i]);
+		log_verbose("%s: %s I/O", a->dev[i].path, a->dev[i].direct ? "direct" : "buffered");
+	}
 	r->buf = io_alloc(r->buflen);
 	r->mbuf = io_alloc(META_BLOCK);
 	r->done = a->m.progress;
 	r->next_rec = a->m.journal_done;
 	r->pol = policy;
+	r->t0 = now_seconds();
+	r->start_unit = r->done;
+	if (!io_dry && (opt.progress_json || isatty(2)))
+		r->progress = show_progress;
 	if (!r->buf || !r->mbuf) {
 		log_err("out of memory");
 		return -ENOMEM;

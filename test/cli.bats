@@ -61,3 +61,27 @@ assert all(len(x["member_table"]) == 2 for x in c)'
 	run "$RAIDMIG" inspect a.img
 	[[ "$output" =~ "CRC ok" ]]
 }
+
+@test "progress: JSON lines on request, a redrawn line on a terminal, else nothing" {
+	mksrc a.img 4M 1M
+	blank 5M b.img
+	mkdir t2 t3
+	cp a.img b.img t2/
+	cp a.img b.img t3/
+	"$RAIDMIG" convert --level 0 --yes --progress-json --checkpoint-every-unit a.img b.img >out.txt
+	python3 - out.txt <<-'PY'
+	import json, sys
+	lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{"progress"')]
+	assert lines and lines[-1]["progress"] == 100.0 and lines[-1]["units_done"] == lines[-1]["units"], lines
+	assert all(a["units_done"] <= b["units_done"] for a, b in zip(lines, lines[1:]))
+	assert set(lines[-1]) == {"progress", "units_done", "units", "mb_per_s", "eta_seconds", "checkpoints"}
+	PY
+	cd t2
+	run "$RAIDMIG" convert --level 0 --yes a.img b.img
+	[ "$status" -eq 0 ]
+	[[ ! "$output" =~ "%" ]]
+	cd ../t3
+	command -v script >/dev/null || skip "no script(1) for a terminal"
+	script -qec "$RAIDMIG convert --level 0 --yes a.img b.img" /dev/null >tty.txt
+	grep -q $'\r100.0%.*MB/s  ETA 0:00  checkpoints' tty.txt
+}

@@ -127,8 +127,38 @@ assert s["units"] == -(-(3 * 1048576 - 65536 - 8192) // 131072) and s["bytes_wri
 	LOOPS=$la
 	lb=$(losetup -f --show b.img)
 	LOOPS="$la $lb"
-	run "$RAIDMIG" convert --level 0 --yes "$la" "$lb"
+	run "$RAIDMIG" convert -v --level 0 --yes "$la" "$lb"
 	echo "$output"
 	[ "$status" -eq 0 ]
+	[[ "$output" =~ "$la: direct I/O" ]]
 	verify expect.out "$la" "$lb"
+}
+
+@test "4 KiB-sector loop devices with direct I/O: journal, kill, resume" {
+	[ "$(id -u)" = 0 ] || skip "needs root for losetup"
+	mksrc a.img 6M 1M
+	blank 7M b.img
+	printf 'write at=3 offset=0 length=8K seed=3\nwrite at=20 offset=1M length=64K fill=7\n' >j.txt
+	$ORACLE expect a.img "$($ORACLE datasize 7M 64K 2)" j.txt >expect.out
+	la=$(losetup -f --show --sector-size 4096 a.img) || skip "no loop devices"
+	LOOPS=$la
+	lb=$(losetup -f --show --sector-size 4096 b.img)
+	LOOPS="$la $lb"
+	run env SHIM_KILL_AT=12 LD_PRELOAD="$SHIM" "$RAIDMIG" convert --level 0 --yes --checkpoint-units 5 --journal j.txt "$la" "$lb"
+	[ "$status" -eq 137 ]
+	run "$RAIDMIG" resume -v --journal j.txt "$lb" "$la"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ "direct I/O" ]]
+	verify expect.out "$la" "$lb"
+	printf 'write at=3 offset=512 length=4K fill=1\n' >bad.txt
+	losetup -d "$la" "$lb"
+	LOOPS=
+	mksrc c.img 6M 1M
+	blank 7M d.img
+	lc=$(losetup -f --show --sector-size 4096 c.img)
+	LOOPS=$lc
+	ld=$(losetup -f --show --sector-size 4096 d.img)
+	LOOPS="$lc $ld"
+	refused 2 "bad.txt:1: offset and length must be multiples of the 4096-byte sector" "$RAIDMIG" convert --level 0 --yes --journal bad.txt "$lc" "$ld"
 }
