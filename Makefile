@@ -3,7 +3,7 @@ PREFIX  ?= /usr/local
 DEMO_DIR ?= demo
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -Wall -Wextra -std=gnu11
+WARN     = -Wall -Wextra -std=gnu11
 LDLIBS  += -lpopt -lblkid -lz
 
 CORE = layout.o meta.o io.o util.o journal.o checkpoint.o copy.o array.o probe.o
@@ -13,21 +13,21 @@ HDRS = $(wildcard *.h)
 all: raidmig
 
 raidmig: $(OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 %.o: %.c $(HDRS)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 test/unit: test/unit.c $(CORE) $(HDRS)
-	$(CC) $(CFLAGS) -I. $(LDFLAGS) -o $@ test/unit.c $(CORE) $(LDLIBS)
+	$(CC) $(WARN) $(CFLAGS) -I. $(LDFLAGS) -o $@ test/unit.c $(CORE) $(LDLIBS)
 
 # the same code under AddressSanitizer and UndefinedBehaviorSanitizer
 SAN = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 raidmig-asan: $(OBJS:.o=.c) $(HDRS)
-	$(CC) $(SAN) -Wall -Wextra -std=gnu11 $(LDFLAGS) -o $@ $(OBJS:.o=.c) $(LDLIBS)
+	$(CC) $(SAN) $(WARN) $(LDFLAGS) -o $@ $(OBJS:.o=.c) $(LDLIBS)
 
 test/unit-asan: test/unit.c $(CORE:.o=.c) $(HDRS)
-	$(CC) $(SAN) -Wall -Wextra -std=gnu11 -I. $(LDFLAGS) -o $@ test/unit.c $(CORE:.o=.c) $(LDLIBS)
+	$(CC) $(SAN) $(WARN) -I. $(LDFLAGS) -o $@ test/unit.c $(CORE:.o=.c) $(LDLIBS)
 
 check:
 	test/deps
@@ -39,15 +39,19 @@ demo:
 	$(MAKE) all
 	DEMO_DIR=$(DEMO_DIR) test/demo
 
-bench: all
-	test/bench
+# make bench [BENCH="--size 2G --members 2,4 --rss 1G,8G --scale 256M,1G,4G,8G"]
+bench: all test/rawcopy
+	python3 test/bench.py $(BENCH)
+
+test/rawcopy: test/rawcopy.c
+	$(CC) -O2 -Wall -Wextra -o $@ test/rawcopy.c
 
 install: raidmig
 	install -D -m 755 raidmig $(DESTDIR)$(PREFIX)/bin/raidmig
 	install -D -m 644 raidmig.1 $(DESTDIR)$(PREFIX)/share/man/man1/raidmig.1
 
 clean:
-	rm -f raidmig raidmig-asan *.o test/unit test/unit-asan test/shim.so
+	rm -f raidmig raidmig-asan *.o test/unit test/unit-asan test/shim.so test/rawcopy
 	rm -rf test/work test/fuzz/fuzz-meta test/fuzz/fuzz-journal
 
 .PHONY: all check demo bench install clean fuzz

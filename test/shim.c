@@ -8,6 +8,8 @@
  *   SHIM_KILL_AT=N   SIGKILL before write N (1-based) lands
  *   SHIM_TEAR=1      ... after the first half of write N has landed
  *   SHIM_TERM_AT=N   raise SIGTERM before write N, then let it through
+ *   SHIM_PAUSE_AT=N  before write N, create FILE.paused (SHIM_PAUSE_FILE)
+ *                    and wait until that file is removed
  *   SHIM_COUNT=FILE  at exit, write "writes W flushes F reads R" to FILE
  *   SHIM_FAIL=OP:N:ERR  the Nth OP (read, write or flush) fails with ERR:
  *                    EIO or ENOSPC; SHORT (a write or read moves half, at
@@ -27,7 +29,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-static unsigned long writes, flushes, reads, kill_at, term_at;
+static unsigned long writes, flushes, reads, kill_at, term_at, pause_at;
 static unsigned long fail_n;		/* SHIM_FAIL */
 static char fail_op[8], fail_err[8];
 
@@ -105,6 +107,8 @@ __attribute__((constructor)) static void shim_init(void)
 	const char *s = getenv("SHIM_TERM_AT");
 
 	term_at = s ? strtoul(s, NULL, 10) : 0;
+	s = getenv("SHIM_PAUSE_AT");
+	pause_at = s ? strtoul(s, NULL, 10) : 0;
 	trace_open();
 	fail_parse();
 	kill_at = k ? strtoul(k, NULL, 10) : 0;
@@ -136,6 +140,15 @@ static size_t before_write(size_t len, int *die)
 	*die = 0;
 	if (++writes == term_at)
 		raise(SIGTERM);
+	if (writes == pause_at && getenv("SHIM_PAUSE_FILE")) {
+		const char *p = getenv("SHIM_PAUSE_FILE");
+		FILE *f = fopen(p, "w");
+
+		if (f)
+			fclose(f);
+		while (access(p, F_OK) == 0)
+			usleep(10000);
+	}
 	if (writes != kill_at || !kill_at)
 		return len;
 	*die = 1;
