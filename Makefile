@@ -6,7 +6,7 @@ CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -std=gnu11
 LDLIBS  += -lpopt -lblkid -lz
 
-CORE = layout.o meta.o io.o util.o journal.o checkpoint.o copy.o array.o probe.o
+CORE = layout.o meta.o io.o util.o journal.o checkpoint.o copy.o array.o probe.o create.o report.o
 OBJS = raidmig.o $(CORE)
 HDRS = $(wildcard *.h)
 

@@ -14,6 +14,7 @@
 
 #include "array.h"
 #include "checkpoint.h"
+#include "report.h"
 #include "util.h"
 
 /*
@@ -69,12 +70,6 @@ static int same_array(const struct meta *a, const struct meta *b)
 	return 1;
 }
 
-static void uuid_str(const uint8_t *u, char *out)
-{
-	for (int i = 0; i < 16; i++)
-		sprintf(out + 2 * i, "%02x", u[i]);
-}
-
 /*
  * Open the devices and assemble them in member order. Returns 0, or
  * -EINVAL after a message: nothing has been written either way.
@@ -128,11 +123,11 @@ int array_assemble(struct array *a, char **paths, int count, int writable)
 		char u[33];
 		uint32_t k = best[i].member_index;
 
-		uuid_str(a->m.array_uuid, u);
+		uuid_hex(a->m.array_uuid, u);
 		if (!same_array(&best[i], &a->m)) {
 			char v[33];
 
-			uuid_str(best[i].array_uuid, v);
+			uuid_hex(best[i].array_uuid, v);
 			log_err("%s and %s are members of different arrays (%s, %s)%s", paths[i],
 				paths[newest], v, u, strcmp(u, v) ? "" : " or disagree on its configuration");
 			goto fail;
@@ -154,7 +149,7 @@ int array_assemble(struct array *a, char **paths, int count, int writable)
 		if (!a->dev[k].path) {
 			char u[33];
 
-			uuid_str(a->m.array_uuid, u);
+			uuid_hex(a->m.array_uuid, u);
 			log_err("member %u of array %s is missing (%d of %u members given)", k, u,
 				count, a->n);
 			goto fail;

@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include <blkid/blkid.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -231,6 +232,43 @@ int probe_source_end(struct dev *d, uint64_t limit, int own_meta, uint64_t *end)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * Is this image file attached to a loop device? Writing under a live block
+ * device (mounted or not) would change data behind its back. Returns the
+ * loop device's name in `loop`, or 0.
+ */
+int probe_loop_backing(const struct dev *d, char *loop, size_t len)
+{
+	DIR *dir;
+	struct dirent *e;
+	int found = 0;
+
+	if (d->is_blk || !(dir = opendir("/sys/block")))
+		return 0;
+	while (!found && (e = readdir(dir))) {
+		char path[PATH_MAX], back[PATH_MAX];
+		struct stat st;
+		FILE *f;
+
+		if (strncmp(e->d_name, "loop", 4))
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/loop/backing_file", e->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(back, sizeof(back), f)) {
+			back[strcspn(back, "\n")] = 0;
+			if (stat(back, &st) == 0 && st.st_dev == d->id_dev && st.st_ino == d->id_ino) {
+				snprintf(loop, len, "/dev/%s", e->d_name);
+				found = 1;
+			}
+		}
+		fclose(f);
+	}
+	closedir(dir);
+	return found;
 }
 
 /* Is this block device, or a partition of it, mounted? */

@@ -13,13 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "array.h"
 #include "checkpoint.h"
 #include "copy.h"
-#include "probe.h"
+#include "create.h"
+#include "report.h"
 #include "util.h"
 
 #define VERSION		"0.1"
@@ -158,34 +158,6 @@ static int parse_policy(struct policy *p)
 	return 0;
 }
 
-static void print_summary(const struct run *r, double secs)
-{
-	double mbs = secs > 0 ? (double)io_stats.bytes_written / secs / 1e6 : 0;
-
-	if (opt.json) {
-		printf("{\"units\": %llu, \"bytes_read\": %llu, \"bytes_written\": %llu, "
-		       "\"metadata_writes\": %llu, \"flushes\": %llu, \"checkpoints\": {",
-		       (unsigned long long)r->units_copied, (unsigned long long)io_stats.bytes_read,
-		       (unsigned long long)io_stats.bytes_written, (unsigned long long)r->meta_writes,
-		       (unsigned long long)io_stats.flushes);
-		for (int i = 0; i < CK_NREASONS; i++)
-			printf("%s\"%s\": %llu", i ? ", " : "", ck_reason_name[i],
-			       (unsigned long long)r->ckpt[i]);
-		printf("}, \"seconds\": %.3f}\n", secs);
-		return;
-	}
-	printf("units            %llu\n", (unsigned long long)r->units_copied);
-	printf("bytes read       %llu\n", (unsigned long long)io_stats.bytes_read);
-	printf("bytes written    %llu\n", (unsigned long long)io_stats.bytes_written);
-	printf("metadata writes  %llu\n", (unsigned long long)r->meta_writes);
-	printf("flushes          %llu\n", (unsigned long long)io_stats.flushes);
-	printf("checkpoints     ");
-	for (int i = 0; i < CK_NREASONS; i++)
-		printf(" %s %llu%s", ck_reason_name[i], (unsigned long long)r->ckpt[i],
-		       i + 1 < CK_NREASONS ? "," : "\n");
-	printf("seconds          %.3f (%.1f MB/s written)\n", secs, mbs);
-}
-
 static int finish_run(struct run *r, int e, double t0)
 {
 	double secs = now_seconds() - t0;
@@ -198,7 +170,7 @@ static int finish_run(struct run *r, int e, double t0)
 		return EXIT_REFUSED;
 	if (e)
 		return EXIT_IO;
-	print_summary(r, secs);
+	report_summary(r, secs, opt.json);
 	if (!opt.json) {
 		char cap[32], data[32];
 		const struct geom *g = &r->a->m.g;
@@ -210,38 +182,6 @@ static int finish_run(struct run *r, int e, double t0)
 		       g->level, g->members, g->chunk >> 10, cap, data);
 	}
 	return EXIT_OK;
-}
-
-/*
- * Progress, at most twice a second and once at the end: one line redrawn on
- * a terminal, or one JSON line per update with --progress-json.
- */
-static void show_progress(const struct run *r, int final)
-{
-	static double last;
-	double now = now_seconds(), el = now - r->t0;
-	uint64_t units = geom_units(&r->a->m.g), ck = 0, did = r->done - r->start_unit;
-	double pct = units ? 100.0 * (double)r->done / (double)units : 100;
-	double mbs = el > 0 ? (double)io_stats.bytes_read / el / 1e6 : 0;
-	double eta = did ? el * (double)(units - r->done) / (double)did : 0;
-
-	if (!final && now - last < 0.5)
-		return;
-	last = now;
-	for (int i = 0; i < CK_NREASONS; i++)
-		ck += r->ckpt[i];
-	if (opt.progress_json) {
-		printf("{\"progress\": %.1f, \"units_done\": %llu, \"units\": %llu, \"mb_per_s\": %.1f, "
-		       "\"eta_seconds\": %.0f, \"checkpoints\": %llu}\n", pct,
-		       (unsigned long long)r->done, (unsigned long long)units, mbs, eta,
-		       (unsigned long long)ck);
-		fflush(stdout);
-		return;
-	}
-	fprintf(stderr, "\r%5.1f%%  %7.1f MB/s  ETA %lu:%02lu  checkpoints %llu ", pct, mbs,
-		(unsigned long)eta / 60, (unsigned long)eta % 60, (unsigned long long)ck);
-	if (final)
-		fputc('\n', stderr);
 }
 
 /* Set up a run over an assembled array. */
@@ -265,8 +205,9 @@ static int run_init(struct run *r, struct array *a, struct journal *j)
 	r->pol = policy;
 	r->t0 = now_seconds();
 	r->start_unit = r->done;
+	report_progress_json(opt.progress_json);
 	if (!io_dry && (opt.progress_json || isatty(2)))
-		r->progress = show_progress;
+		r->progress = report_progress;
 	if (!r->buf || !r->mbuf) {
 		log_err("out of memory");
 		return -ENOMEM;
@@ -302,188 +243,6 @@ static int confirm(char **args, int count)
 	return 0;
 }
 
-/*
- * A convert that stopped while creating its array wrote nothing but
- * metadata: generation 1, added members first. Such a member may be
- * overwritten by a new convert without --force: its newest valid copy is
- * generation 1, or its copy was torn before it became valid.
- */
-static int unstarted(struct dev *d)
-{
-	struct meta m[META_COPIES];
-	const char *why[META_COPIES];
-	int c = array_read_copies(d, m, why);
-
-	return c == -1 || (c >= 0 && m[c].generation == 1);
-}
-
-/*
- * A creation cut short: no valid copy on the source, and every added member
- * holds a valid generation 1 of one array that names a source of this size.
- * The source's metadata blocks then hold only raidmig's own torn writes
- * (they read as zeros when that convert checked them), so they are not
- * data; a source with raidmig metadata that is not this is refused.
- */
-static int source_cut_short(struct dev *d, int n)
-{
-	struct meta m[META_COPIES], first;
-	const char *why[META_COPIES];
-
-	if (array_read_copies(&d[0], m, why) != -1)
-		return 0;
-	for (int i = 1; i < n; i++) {
-		int c = array_read_copies(&d[i], m, why);
-
-		if (c < 0 || m[c].generation != 1 || m[c].member_index != (uint32_t)i ||
-		    m[c].member[0].size != d[0].size)
-			return 0;
-		if (i == 1)
-			first = m[c];
-		else if (memcmp(first.array_uuid, m[c].array_uuid, 16))
-			return 0;
-	}
-	return 1;
-}
-
-/* Checks on the opened devices that need nothing but the devices. */
-static int check_devices(struct dev *d, int count, int *cut_short)
-{
-	char what[128];
-	int magic[MAX_MEMBERS] = { 0 }, any = 0;
-
-	for (int i = 0; i < count; i++) {
-		for (int k = 0; k < i; k++) {
-			if (d[k].id_dev == d[i].id_dev && d[k].id_ino == d[i].id_ino) {
-				log_err("%s: the same device as %s", d[i].path, d[k].path);
-				return -EINVAL;
-			}
-		}
-		if (d[i].sector != d[0].sector) {
-			log_err("%s: logical sector size %u differs from %s's %u", d[i].path,
-				d[i].sector, d[0].path, d[0].sector);
-			return -EINVAL;
-		}
-		if (probe_mounted(&d[i])) {
-			log_err("%s: mounted (it or one of its partitions): unmount it first", d[i].path);
-			return -EINVAL;
-		}
-		magic[i] = probe_raidmig_magic(&d[i]);
-		if (magic[i] < 0) {
-			log_err("%s: cannot read: %s", d[i].path, strerror(-magic[i]));
-			return -EINVAL;
-		}
-		any |= magic[i];
-	}
-	/* the source's magic, or its torn remains, may be a creation cut short */
-	*cut_short = any && source_cut_short(d, count);
-	if (magic[0] && !*cut_short) {
-		log_err("%s: already carries raidmig metadata: use 'raidmig resume'", d[0].path);
-		return -EINVAL;
-	}
-	for (int i = 1; i < count && !opt.force; i++) {
-		int s;
-
-		if (magic[i] && !unstarted(&d[i])) {
-			log_err("%s: carries raidmig metadata of another array: use --force to overwrite it",
-				d[i].path);
-			return -EINVAL;
-		}
-		s = probe_signature(&d[i], what, sizeof(what));
-		if (s < 0) {
-			log_err("%s: cannot probe with libblkid", d[i].path);
-			return -EINVAL;
-		}
-		if (s) {
-			log_err("%s: carries %s: its data would be destroyed; use --force to overwrite it",
-				d[i].path, what);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-/* Work out the geometry; refuse members too small for the data. */
-static int plan_geometry(struct dev *d, int n, uint32_t level, uint32_t chunk, int cut_short,
-			 struct geom *g)
-{
-	uint64_t config, limit, end, need;
-
-	memset(g, 0, sizeof(*g));
-	g->level = level;
-	g->chunk = chunk;
-	g->members = (uint32_t)n;
-	config = geom_config_bytes(g);
-	if (chunk % d[0].sector) {
-		log_err("chunk %u is not a multiple of the %u-byte sector", chunk, d[0].sector);
-		return -EINVAL;
-	}
-	if (geom_usable_end(d[0].size) <= config) {
-		log_err("%s: too small to hold the configuration area (%llu bytes)", d[0].path,
-			(unsigned long long)config);
-		return -EINVAL;
-	}
-	limit = geom_usable_end(d[0].size) - config;
-	if (d[0].fd < 0)
-		end = limit;	/* plan --size: a disk with no signature */
-	else if (probe_source_end(&d[0], limit, cut_short, &end))
-		return -EINVAL;
-	end = (end + d[0].sector - 1) / d[0].sector * d[0].sector;
-	if (end == 0) {
-		log_err("%s: holds no data to migrate", d[0].path);
-		return -EINVAL;
-	}
-	g->data_size = end;
-	/* each member needs its share of the data, in whole chunks, plus the area */
-	need = (end + (uint64_t)n * chunk - 1) / ((uint64_t)n * chunk) * chunk + config;
-	g->member_data = UINT64_MAX;
-	for (int i = 0; i < n; i++) {
-		uint64_t md = geom_member_data_for(d[i].size, config, chunk);
-
-		if (geom_usable_end(d[i].size) < need) {
-			char sz[32];
-
-			fmt_size(sz, sizeof(sz), need - geom_usable_end(d[i].size));
-			log_err("%s: too small: a member needs %llu bytes for %llu bytes of data over %d members (%s more)",
-				d[i].path, (unsigned long long)need, (unsigned long long)end, n, sz);
-			return -EINVAL;
-		}
-		if (md < g->member_data)
-			g->member_data = md;
-	}
-	return 0;
-}
-
-/*
- * Create the array: on every member clear copy 0 and write generation 1 to
- * copy 1. The added members go first and are flushed before the source is
- * marked, so a crash here leaves either an unmarked source (convert can be
- * run again: an added member whose newest generation is 1 holds no data yet)
- * or a complete generation 1 that resume takes up.
- */
-static int write_initial_meta(struct run *r)
-{
-	uint8_t *zero = io_alloc(META_BLOCK);
-	int e = zero ? 0 : -ENOMEM;
-
-	for (uint32_t k = 1; k <= r->a->n && !e; k++) {
-		uint32_t i = k % r->a->n;	/* 1, 2, ..., n - 1, then 0 */
-		struct dev *dv = &r->a->dev[i];
-
-		if (i == 0)
-			e = ck_flush_all(r);
-		if (!e)
-			e = dev_write(dv, zero, META_BLOCK, meta_copy_offset(dv->size, 0));
-		if (e)
-			log_err("%s: metadata write failed: %s", dv->path, strerror(-e));
-		else
-			e = ck_write_meta_member(r, i);
-	}
-	free(zero);
-	if (!e)
-		e = ck_flush_all(r);
-	return e;
-}
-
 /* --level and --chunk, shared by convert and plan. Returns 0 or an exit code. */
 static int parse_level_chunk(const char *action, uint64_t *chunk)
 {
@@ -500,29 +259,6 @@ static int parse_level_chunk(const char *action, uint64_t *chunk)
 			  *chunk > MAX_CHUNK || (*chunk & (*chunk - 1)))) {
 		log_err("--chunk %s: must be a power of two from 4K to 2M", opt.chunk);
 		return EXIT_USAGE;
-	}
-	return 0;
-}
-
-/* The metadata of a new array over a->dev[0..n), generation 0. */
-static int meta_init(struct array *a, const struct geom *g, const struct journal *jp)
-{
-	memset(&a->m, 0, sizeof(a->m));
-	a->m.g = *g;
-	a->m.sector_size = a->dev[0].sector;
-	a->m.state = META_MIGRATING;
-	if (getrandom(a->m.array_uuid, 16, 0) != 16) {
-		log_err("getrandom: %s", strerror(errno));
-		return -EIO;
-	}
-	for (uint32_t i = 0; i < a->n; i++) {
-		if (getrandom(a->m.member[i].uuid, 16, 0) != 16)
-			return -EIO;
-		a->m.member[i].size = a->dev[i].size;
-	}
-	if (jp) {
-		a->m.journal_crc = jp->crc;
-		a->m.journal_size = jp->size;
 	}
 	return 0;
 }
@@ -557,15 +293,15 @@ static int prepare(const char *action, char **args, int count, int writable,
 		}
 		a->n = (uint32_t)i + 1;
 	}
-	if (check_devices(a->dev, count, &cut_short) ||
-	    plan_geometry(a->dev, count, LEVEL_RAID0, (uint32_t)chunk, cut_short, &g))
+	if (create_check_devices(a->dev, count, opt.force, &cut_short) ||
+	    create_geometry(a->dev, count, LEVEL_RAID0, (uint32_t)chunk, cut_short, &g))
 		return EXIT_REFUSED;
 	if (opt.journal) {
 		if (journal_load(j, opt.journal, g.data_size, a->dev[0].sector))
 			return EXIT_REFUSED;
 		*jp = j;
 	}
-	return meta_init(a, &g, *jp) ? EXIT_REFUSED : 0;
+	return create_meta(a, &g, *jp) ? EXIT_REFUSED : 0;
 }
 
 static int cmd_convert(char **args, int count)
@@ -595,7 +331,7 @@ static int cmd_convert(char **args, int count)
 	memset(&io_stats, 0, sizeof(io_stats));
 	t0 = now_seconds();
 	r.a->m.generation = 1;
-	e = write_initial_meta(&r);
+	e = create_write_initial(&r);
 	rc = e ? EXIT_IO : finish_run(&r, migrate(&r), t0);
 out:
 	run_free(&r);
@@ -627,48 +363,9 @@ static int hypothetical(struct array *a)
 		a->dev[i].size = size;
 		a->dev[i].sector = 512;
 	}
-	if (plan_geometry(a->dev, (int)n, LEVEL_RAID0, (uint32_t)chunk, 0, &g))
+	if (create_geometry(a->dev, (int)n, LEVEL_RAID0, (uint32_t)chunk, 0, &g))
 		return EXIT_REFUSED;
-	return meta_init(a, &g, NULL) ? EXIT_REFUSED : 0;
-}
-
-static void print_plan(const struct run *r)
-{
-	const struct geom *g = &r->a->m.g;
-	char cap[32], cfg[32], data[32];
-
-	fmt_size(cap, sizeof(cap), geom_capacity(g));
-	fmt_size(cfg, sizeof(cfg), geom_config_bytes(g));
-	fmt_size(data, sizeof(data), g->data_size);
-	if (opt.json) {
-		printf("{\"capacity\": %llu, \"config_bytes\": %llu, \"data_size\": %llu, \"units\": %llu, "
-		       "\"checkpoints\": {", (unsigned long long)geom_capacity(g),
-		       (unsigned long long)geom_config_bytes(g), (unsigned long long)g->data_size,
-		       (unsigned long long)r->units_copied);
-		for (int i = 0; i < CK_NREASONS; i++)
-			printf("%s\"%s\": %llu", i ? ", " : "", ck_reason_name[i],
-			       (unsigned long long)r->ckpt[i]);
-		printf("}, \"metadata_writes\": %llu, \"flushes\": %llu, \"bytes_staged\": %llu, "
-		       "\"bytes_read\": %llu, \"bytes_written\": %llu}\n",
-		       (unsigned long long)r->meta_writes, (unsigned long long)io_stats.flushes,
-		       (unsigned long long)r->bytes_staged, (unsigned long long)io_stats.bytes_read,
-		       (unsigned long long)io_stats.bytes_written);
-		return;
-	}
-	printf("plan: RAID%u over %u members, chunk %u KiB\n", g->level, g->members, g->chunk >> 10);
-	printf("capacity            %s (%llu bytes)\n", cap, (unsigned long long)geom_capacity(g));
-	printf("configuration area  %s per member (staging slot and 2 metadata copies)\n", cfg);
-	printf("data to migrate     %s in %llu units\n", data, (unsigned long long)r->units_copied);
-	printf("checkpoints        ");
-	for (int i = 0; i < CK_NREASONS; i++)
-		printf(" %s %llu%s", ck_reason_name[i], (unsigned long long)r->ckpt[i],
-		       i + 1 < CK_NREASONS ? "," : "\n");
-	printf("metadata writes     %llu\n", (unsigned long long)r->meta_writes);
-	printf("flushes             %llu\n", (unsigned long long)io_stats.flushes);
-	printf("bytes staged        %llu\n", (unsigned long long)r->bytes_staged);
-	printf("bytes read          %llu\n", (unsigned long long)io_stats.bytes_read);
-	printf("bytes written       %llu\n", (unsigned long long)io_stats.bytes_written);
-	printf("(checkpoints for the time limit are not counted: they depend on the speed)\n");
+	return create_meta(a, &g, NULL) ? EXIT_REFUSED : 0;
 }
 
 /*
@@ -706,12 +403,12 @@ static int cmd_plan(char **args, int count)
 	}
 	memset(&io_stats, 0, sizeof(io_stats));
 	r.a->m.generation = 1;
-	e = write_initial_meta(&r);
+	e = create_write_initial(&r);
 	if (!e)
 		e = migrate(&r);
 	rc = e ? EXIT_IO : EXIT_OK;
 	if (!e)
-		print_plan(&r);
+		report_plan(&r, opt.json);
 out:
 	run_free(&r);
 	if (jp)
@@ -852,76 +549,6 @@ out:
 	return rc;
 }
 
-static void uuid_hex(const uint8_t *u, char *out)
-{
-	for (int i = 0; i < 16; i++)
-		sprintf(out + 2 * i, "%02x", u[i]);
-}
-
-static void inspect_copy(const char *path, int c, const struct meta *m, const char *why,
-			 uint64_t off, int first)
-{
-	char u[33];
-
-	if (opt.json) {
-		printf("%s{\"device\": \"%s\", \"copy\": %d, \"offset\": %llu, \"valid\": %s", first ? "" : ",\n ",
-		       path, c, (unsigned long long)off, why ? "false" : "true");
-		if (why) {
-			printf(", \"error\": \"%s\"}", why);
-			return;
-		}
-		uuid_hex(m->array_uuid, u);
-		printf(", \"array\": \"%s\", \"generation\": %llu, \"state\": \"%s\", \"level\": %u, "
-		       "\"chunk\": %u, \"members\": %u, \"member_index\": %u, \"member_data\": %llu, "
-		       "\"data_size\": %llu, \"units\": %llu, \"checkpoint\": %llu, "
-		       "\"staging\": {\"unit\": %llu, \"length\": %llu, \"crc\": %u}, "
-		       "\"journal\": {\"size\": %llu, \"crc\": %u, \"applied\": %llu}, \"member_table\": [",
-		       u, (unsigned long long)m->generation, meta_state_name(m->state), m->g.level,
-		       m->g.chunk, m->g.members, m->member_index, (unsigned long long)m->g.member_data,
-		       (unsigned long long)m->g.data_size, (unsigned long long)geom_units(&m->g),
-		       (unsigned long long)m->progress, (unsigned long long)m->stage_unit,
-		       (unsigned long long)m->stage_len, m->stage_crc,
-		       (unsigned long long)m->journal_size, m->journal_crc,
-		       (unsigned long long)m->journal_done);
-		for (uint32_t i = 0; i < m->g.members; i++) {
-			uuid_hex(m->member[i].uuid, u);
-			printf("%s{\"uuid\": \"%s\", \"size\": %llu}", i ? ", " : "", u,
-			       (unsigned long long)m->member[i].size);
-		}
-		printf("]}");
-		return;
-	}
-	printf("%s copy %d (offset %llu): ", path, c, (unsigned long long)off);
-	if (why) {
-		printf("invalid: %s\n", why);
-		return;
-	}
-	uuid_hex(m->array_uuid, u);
-	printf("CRC ok\n  array %s generation %llu state %s\n"
-	       "  RAID%u chunk %u members %u, this is member %u\n"
-	       "  data %llu bytes in %llu units, member data %llu bytes\n"
-	       "  checkpoint %llu units\n",
-	       u, (unsigned long long)m->generation, meta_state_name(m->state), m->g.level,
-	       m->g.chunk, m->g.members, m->member_index, (unsigned long long)m->g.data_size,
-	       (unsigned long long)geom_units(&m->g), (unsigned long long)m->g.member_data,
-	       (unsigned long long)m->progress);
-	if (m->stage_len)
-		printf("  staging: unit %llu, %llu bytes, crc32 %08x\n",
-		       (unsigned long long)m->stage_unit, (unsigned long long)m->stage_len, m->stage_crc);
-	else
-		printf("  staging: empty\n");
-	if (m->journal_size)
-		printf("  journal: %llu bytes, crc32 %08x, %llu records applied\n",
-		       (unsigned long long)m->journal_size, m->journal_crc,
-		       (unsigned long long)m->journal_done);
-	else
-		printf("  journal: none\n");
-	for (uint32_t i = 0; i < m->g.members; i++) {
-		uuid_hex(m->member[i].uuid, u);
-		printf("  member %u: uuid %s size %llu\n", i, u, (unsigned long long)m->member[i].size);
-	}
-}
-
 static int cmd_inspect(char **args, int count)
 {
 	int rc = EXIT_OK, first = 1;
@@ -943,9 +570,9 @@ static int cmd_inspect(char **args, int count)
 		if (array_read_copies(&d, m, why) < 0)
 			rc = EXIT_REFUSED;
 		for (int c = 0; c < META_COPIES; c++) {
-			inspect_copy(args[i], c, &m[c], why[c],
-				     d.size >= 2 * META_COPIES * META_BLOCK ? meta_copy_offset(d.size, c) : 0,
-				     first);
+			report_copy(args[i], c, &m[c], why[c],
+				    d.size >= 2 * META_COPIES * META_BLOCK ? meta_copy_offset(d.size, c) : 0,
+				    first, opt.json);
 			first = 0;
 		}
 		dev_close(&d);

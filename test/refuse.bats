@@ -42,6 +42,14 @@ convert() {
 	refused 2 "$l: the same device as b.img" convert a.img b.img "$l"
 }
 
+@test "an image file attached to a loop device is refused" {
+	[ "$(id -u)" = 0 ] || skip "needs root for losetup"
+	setup_images
+	l=$(losetup -f --show b.img) || skip "no loop devices"
+	LOOPS=$l
+	refused 2 "b.img: attached to $l: detach it first" convert a.img b.img
+}
+
 @test "members with different logical sector sizes" {
 	[ "$(id -u)" = 0 ] || skip "needs root for losetup"
 	setup_images
