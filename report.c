@@ -10,6 +10,19 @@
 
 static int progress_json;
 
+/* The checkpoints by reason: JSON members, or a text list ending the line. */
+static void reasons(const struct run *r, int json)
+{
+	for (int i = 0; i < CK_NREASONS; i++) {
+		if (json)
+			printf("%s\"%s\": %llu", i ? ", " : "", ck_reason_name[i],
+			       (unsigned long long)r->ckpt[i]);
+		else
+			printf(" %s %llu%s", ck_reason_name[i], (unsigned long long)r->ckpt[i],
+			       i + 1 < CK_NREASONS ? "," : "\n");
+	}
+}
+
 /* Progress as JSON lines on standard output instead of a terminal line. */
 void report_progress_json(int on)
 {
@@ -32,9 +45,7 @@ void report_summary(const struct run *r, double secs, int json)
 		       (unsigned long long)r->units_copied, (unsigned long long)io_stats.bytes_read,
 		       (unsigned long long)io_stats.bytes_written, (unsigned long long)r->meta_writes,
 		       (unsigned long long)io_stats.flushes);
-		for (int i = 0; i < CK_NREASONS; i++)
-			printf("%s\"%s\": %llu", i ? ", " : "", ck_reason_name[i],
-			       (unsigned long long)r->ckpt[i]);
+		reasons(r, 1);
 		printf("}, \"seconds\": %.3f}\n", secs);
 		return;
 	}
@@ -44,9 +55,7 @@ void report_summary(const struct run *r, double secs, int json)
 	printf("metadata writes  %llu\n", (unsigned long long)r->meta_writes);
 	printf("flushes          %llu\n", (unsigned long long)io_stats.flushes);
 	printf("checkpoints     ");
-	for (int i = 0; i < CK_NREASONS; i++)
-		printf(" %s %llu%s", ck_reason_name[i], (unsigned long long)r->ckpt[i],
-		       i + 1 < CK_NREASONS ? "," : "\n");
+	reasons(r, 0);
 	printf("seconds          %.3f (%.1f MB/s written)\n", secs, mbs);
 }
 
@@ -95,9 +104,7 @@ void report_plan(const struct run *r, int json)
 		       "\"checkpoints\": {", (unsigned long long)geom_capacity(g),
 		       (unsigned long long)geom_config_bytes(g), (unsigned long long)g->data_size,
 		       (unsigned long long)r->units_copied);
-		for (int i = 0; i < CK_NREASONS; i++)
-			printf("%s\"%s\": %llu", i ? ", " : "", ck_reason_name[i],
-			       (unsigned long long)r->ckpt[i]);
+		reasons(r, 1);
 		printf("}, \"metadata_writes\": %llu, \"flushes\": %llu, \"bytes_staged\": %llu, "
 		       "\"bytes_read\": %llu, \"bytes_written\": %llu}\n",
 		       (unsigned long long)r->meta_writes, (unsigned long long)io_stats.flushes,
@@ -110,9 +117,7 @@ void report_plan(const struct run *r, int json)
 	printf("configuration area  %s per member (staging slot and 2 metadata copies)\n", cfg);
 	printf("data to migrate     %s in %llu units\n", data, (unsigned long long)r->units_copied);
 	printf("checkpoints        ");
-	for (int i = 0; i < CK_NREASONS; i++)
-		printf(" %s %llu%s", ck_reason_name[i], (unsigned long long)r->ckpt[i],
-		       i + 1 < CK_NREASONS ? "," : "\n");
+	reasons(r, 0);
 	printf("metadata writes     %llu\n", (unsigned long long)r->meta_writes);
 	printf("flushes             %llu\n", (unsigned long long)io_stats.flushes);
 	printf("bytes staged        %llu\n", (unsigned long long)r->bytes_staged);
