@@ -50,8 +50,9 @@ static int new_io(struct array *a, uint8_t *buf, uint64_t off, uint64_t len, int
 
 /*
  * The plan's new_io: the same counts without mapping every chunk, so a
- * 16 TB plan takes well under a second. Bytes go to the members in
- * proportion; a member is written if one of the first n chunks is its.
+ * 16 TB plan takes well under a second. Bytes are counted in total; a
+ * member is marked written (and so flushed) if one of the first n chunks
+ * of the range is on it, exactly as the real mapping would write it.
  */
 static int dry_new_io(struct array *a, uint64_t off, uint64_t len, int wr)
 {
