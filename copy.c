@@ -192,24 +192,32 @@ static int staged_copy(struct run *r, uint64_t unit)
 
 /*
  * Resume of a unit recorded in the staging slot: its source may be half
- * overwritten, so the slot is the only good copy. Its CRC was flushed with
- * the metadata after the bytes, so a mismatch means the slot is damaged.
+ * overwritten, so the slot is the only good copy. staged_load reads it into
+ * the copy buffer and checks it against the CRC that was flushed with the
+ * metadata after the bytes; a mismatch means the slot is damaged. It writes
+ * nothing, so resume can refuse before touching a member.
  */
-int restore_staged(struct run *r)
+int staged_load(struct run *r)
 {
 	const struct meta *m = &r->a->m;
-	uint64_t unit = m->stage_unit, len = m->stage_len, off, elen;
-	int e;
+	int e = slot_io(r->a, r->buf, m->stage_len, 0);
 
-	geom_unit_extent(&m->g, unit, &off, &elen);
-	e = slot_io(r->a, r->buf, len, 0);
 	if (e)
 		return e;
-	if (crc_of(r->buf, len) != m->stage_crc) {
+	if (crc_of(r->buf, m->stage_len) != m->stage_crc) {
 		log_err("staging slot holds unit %llu but its CRC does not match the metadata: refusing to restore it",
-			(unsigned long long)unit);
+			(unsigned long long)m->stage_unit);
 		return -EBADMSG;
 	}
+	return 0;
+}
+
+/* Blocks 224-228 for the unit staged_load put in the copy buffer. */
+int restore_staged(struct run *r)
+{
+	uint64_t unit = r->a->m.stage_unit, off, len;
+
+	geom_unit_extent(&r->a->m.g, unit, &off, &len);
 	r->done = unit;
 	return finish_staged(r, unit, off, len);
 }

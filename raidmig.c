@@ -477,19 +477,17 @@ static int cmd_resume(char **args, int count)
 	log_verbose("resuming at unit %llu of %llu (generation %llu)",
 		    (unsigned long long)a.m.progress, (unsigned long long)geom_units(&a.m.g),
 		    (unsigned long long)a.m.generation);
-	e = array_repair(&r);
-	if (e) {
-		rc = EXIT_IO;
-		goto out_r;
+	/* a damaged staging slot is refused before anything is written;
+	 * array_repair leaves the copy buffer holding the slot alone */
+	e = a.m.stage_len ? staged_load(&r) : 0;
+	if (!e) {
+		e = array_repair(&r);
+		if (!e && a.m.stage_len)
+			e = restore_staged(&r);
+		if (!e)
+			e = migrate(&r);
 	}
-	if (a.m.stage_len) {
-		e = restore_staged(&r);
-		if (e) {
-			rc = finish_run(&r, e, t0);
-			goto out_r;
-		}
-	}
-	rc = finish_run(&r, migrate(&r), t0);
+	rc = finish_run(&r, e, t0);
 out_r:
 	run_free(&r);
 	if (jp)

@@ -83,3 +83,13 @@ refused() {
 	[[ "$output" =~ $re ]]
 	[ "$before" = "$after" ] || { echo "an image changed"; return 1; }
 }
+
+# killed_array N: a.img (2 MiB of data) and b.img, convert killed at write N
+# (4 KiB chunk); expect.out holds the volume a resume must give
+killed_array() {
+	mksrc a.img 2M 1M
+	blank 3M b.img
+	$ORACLE expect a.img "$($ORACLE datasize 3M 4K 2)" >expect.out
+	run env SHIM_KILL_AT="$1" LD_PRELOAD="$SHIM" "$RAIDMIG" convert --level 0 --yes --chunk 4K a.img b.img
+	[ "$status" -eq 137 ]
+}

@@ -112,11 +112,7 @@ kill_every() {
 }
 
 @test "cat reads an array caught mid-migration" {
-	mksrc a.img 2M 1M
-	blank 3M b.img
-	$ORACLE expect a.img "$($ORACLE datasize 3M 4K 2)" >expect.out
-	run env SHIM_KILL_AT=30 LD_PRELOAD="$SHIM" "$RAIDMIG" convert --level 0 --yes --chunk 4K a.img b.img
-	[ "$status" -eq 137 ]
+	killed_array 30
 	[ "$(field state a.img b.img)" = migrating ]
 	[ "$(field checkpoint a.img b.img)" -gt 0 ]
 	"$RAIDMIG" cat --output vol.out a.img b.img
@@ -131,11 +127,7 @@ damage() {
 }
 
 @test "a damaged metadata copy: the other copy or member is used" {
-	mksrc a.img 2M 1M
-	blank 3M b.img
-	$ORACLE expect a.img "$($ORACLE datasize 3M 4K 2)" >expect.out
-	run env SHIM_KILL_AT=30 LD_PRELOAD="$SHIM" "$RAIDMIG" convert --level 0 --yes --chunk 4K a.img b.img
-	[ "$status" -eq 137 ]
+	killed_array 30
 	gen=$(field generation a.img b.img)
 	# the newest copy torn on one member (a crash between members can do that)
 	damage b.img $((gen % 2))
@@ -160,4 +152,27 @@ damage() {
 	damage b.img 1
 	refused 2 "b.img: no valid raidmig metadata.*bad CRC.*bad CRC" "$RAIDMIG" resume a.img b.img
 	refused 2 "b.img: no valid" "$RAIDMIG" cat a.img b.img
+}
+
+@test "a staged unit is restored from the slot; a damaged slot is refused untouched" {
+	mksrc a.img 300K 100K
+	blank 400K b.img
+	$ORACLE expect a.img "$($ORACLE datasize 400K 4K 2)" >expect.out
+	# writes: 4 to create the array, 2 to the slots, 2 for "in staging",
+	# then the destination: killed after member 0's part, before member 1's
+	run env SHIM_KILL_AT=10 LD_PRELOAD="$SHIM" "$RAIDMIG" convert --level 0 --yes --chunk 4K a.img b.img
+	[ "$status" -eq 137 ]
+	run "$RAIDMIG" inspect a.img b.img
+	[[ "$output" =~ "staging: unit 0, 8192 bytes" ]]
+	cmp -n 4096 b.img /dev/zero	# member 1's chunk of unit 0 is not written yet
+	mkdir good
+	cp a.img b.img good/
+	slot=$(( $(stat -c %s b.img) / 4096 * 4096 - 4096 - 8192 ))
+	printf 'Z' | dd of=b.img bs=1 seek=$((slot + 10)) conv=notrunc status=none
+	refused 2 "staging slot holds unit 0 but its CRC does not match" "$RAIDMIG" resume a.img b.img
+	cp good/b.img .
+	run "$RAIDMIG" resume b.img a.img
+	echo "$output"
+	[ "$status" -eq 0 ]
+	verify expect.out a.img b.img
 }
