@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 
 #include "array.h"
 #include "checkpoint.h"
+#include "probe.h"
 #include "report.h"
 #include "util.h"
 
@@ -74,36 +74,25 @@ static int same_array(const struct meta *a, const struct meta *b)
  * Open the devices and assemble them in member order. Returns 0, or
  * -EINVAL after a message: nothing has been written either way.
  */
-int array_assemble(struct array *a, char **paths, int count, int writable)
+int array_assemble(struct array *a, char **paths, int count, int writable, int force)
 {
 	struct dev d[MAX_MEMBERS];
 	struct meta best[MAX_MEMBERS];
-	int newest = -1, e, opened = 0;
+	int newest = -1, opened = 0;
 
 	memset(a, 0, sizeof(*a));
 	if (count > MAX_MEMBERS) {
 		log_err("too many devices (at most %d)", MAX_MEMBERS);
 		return -EINVAL;
 	}
+	if (dev_open_all(d, paths, count, writable, &opened) ||
+	    probe_check_use(d, count, writable, force))
+		goto fail;
 	for (int i = 0; i < count; i++) {
 		struct meta m[META_COPIES];
 		const char *why[META_COPIES];
-		int c;
+		int c = array_read_copies(&d[i], m, why);
 
-		e = dev_open(&d[i], paths[i], writable);
-		if (e) {
-			log_err("%s: %s", paths[i], e == -ENOTBLK ?
-				"not a regular file or block device" : strerror(-e));
-			goto fail;
-		}
-		opened = i + 1;
-		for (int k = 0; k < i; k++) {
-			if (d[k].id_dev == d[i].id_dev && d[k].id_ino == d[i].id_ino) {
-				log_err("%s: the same device as %s", paths[i], paths[k]);
-				goto fail;
-			}
-		}
-		c = array_read_copies(&d[i], m, why);
 		if (c < 0) {
 			log_err("%s: no valid raidmig metadata (copy 0: %s; copy 1: %s)",
 				paths[i], why[0], why[1]);
@@ -152,12 +141,6 @@ int array_assemble(struct array *a, char **paths, int count, int writable)
 			uuid_hex(a->m.array_uuid, u);
 			log_err("member %u of array %s is missing (%d of %u members given)", k, u,
 				count, a->n);
-			goto fail;
-		}
-	}
-	for (uint32_t k = 0; k < a->n; k++) {
-		if (writable && flock(a->dev[k].fd, LOCK_EX | LOCK_NB) < 0) {
-			log_err("%s: in use by another raidmig", a->dev[k].path);
 			goto fail;
 		}
 	}

@@ -48,7 +48,7 @@ struct run {
 	uint64_t start_unit;	/* where it started */
 };
 
-int array_assemble(struct array *a, char **paths, int count, int writable);
+int array_assemble(struct array *a, char **paths, int count, int writable, int force);
 void array_close(struct array *a);
 int array_read_copies(struct dev *d, struct meta m[META_COPIES], const char *why[META_COPIES]);
 int array_repair(struct run *r);

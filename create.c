@@ -62,26 +62,12 @@ int create_check_devices(struct dev *d, int count, int force, int *cut_short)
 	char what[128];
 	int magic[MAX_MEMBERS] = { 0 }, any = 0;
 
-	for (int i = 0; i < count; i++) {
-		for (int k = 0; k < i; k++) {
-			if (d[k].id_dev == d[i].id_dev && d[k].id_ino == d[i].id_ino) {
-				log_err("%s: the same device as %s", d[i].path, d[k].path);
-				return -EINVAL;
-			}
-		}
-	}
+	if (probe_check_use(d, count, 1, force))
+		return -EINVAL;
 	for (int i = 0; i < count; i++) {
 		if (d[i].sector != d[0].sector) {
 			log_err("%s: logical sector size %u differs from %s's %u", d[i].path,
 				d[i].sector, d[0].path, d[0].sector);
-			return -EINVAL;
-		}
-		if (probe_mounted(&d[i])) {
-			log_err("%s: mounted (it or one of its partitions): unmount it first", d[i].path);
-			return -EINVAL;
-		}
-		if (probe_loop_backing(&d[i], what, sizeof(what))) {
-			log_err("%s: attached to %s: detach it first (losetup -d)", d[i].path, what);
 			return -EINVAL;
 		}
 		magic[i] = probe_raidmig_magic(&d[i]);

@@ -19,10 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <stdio.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "io.h"
+#include "util.h"
 
 struct io_stats io_stats;
 int io_dry;
@@ -39,6 +43,63 @@ static void loop_backing(struct dev *d)
 	}
 }
 
+/* The whole disk a block device belongs to: its parent in sysfs, or itself. */
+static dev_t whole_disk(dev_t rdev)
+{
+	char sys[96];
+	unsigned ma, mi;
+	FILE *f;
+
+	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u/../dev", major(rdev), minor(rdev));
+	f = fopen(sys, "re");
+	if (!f)
+		return rdev;
+	if (fscanf(f, "%u:%u", &ma, &mi) != 2)
+		ma = major(rdev), mi = minor(rdev);
+	fclose(f);
+	/* a whole disk's parent directory is its bus device, which has no dev file */
+	return makedev(ma, mi);
+}
+
+/*
+ * Take an open fd as device `d`: its size, sector size and identity.
+ * Returns 0 or -errno (the fd is left open either way); -ENOTBLK for
+ * something that is neither a regular file nor a block device.
+ */
+int dev_adopt(struct dev *d, const char *path, int fd)
+{
+	struct stat st;
+
+	memset(d, 0, sizeof(*d));
+	d->path = path;
+	d->fd = fd;
+	d->sector = 512;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	d->id_dev = st.st_dev;
+	d->id_ino = st.st_ino;
+	if (S_ISREG(st.st_mode)) {
+		d->size = (uint64_t)st.st_size;
+		return 0;
+	}
+	if (!S_ISBLK(st.st_mode))
+		return -ENOTBLK;
+	{
+		int ss;
+
+		if (ioctl(fd, BLKGETSIZE64, &d->size) < 0 || ioctl(fd, BLKSSZGET, &ss) < 0)
+			return -errno;
+		d->sector = (uint32_t)ss;
+	}
+	d->is_blk = 1;
+	d->rdev = st.st_rdev;
+	d->disk = whole_disk(st.st_rdev);
+	d->id_dev = st.st_rdev;
+	d->id_ino = 0;
+	loop_backing(d);
+	return 0;
+}
+
 /*
  * Open a member. Block devices are opened O_EXCL, so the kernel refuses one
  * that is mounted or held by another opener. Returns 0 or -errno; -ENOTBLK
@@ -47,50 +108,99 @@ static void loop_backing(struct dev *d)
 int dev_open(struct dev *d, const char *path, int writable)
 {
 	struct stat st;
-	int flags = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC;
+	int flags = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC, fd, e;
 
 	memset(d, 0, sizeof(*d));
 	d->path = path;
 	d->fd = -1;
 	if (stat(path, &st) < 0)
 		return -errno;
-	if (S_ISBLK(st.st_mode)) {
-		d->is_blk = 1;
-		if (writable)
-			flags |= O_EXCL;
-	} else if (!S_ISREG(st.st_mode)) {
+	if (S_ISBLK(st.st_mode) && writable)
+		flags |= O_EXCL;
+	else if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode))
 		return -ENOTBLK;
-	}
-	d->fd = open(path, flags);
-	if (d->fd < 0)
+	fd = open(path, flags);
+	if (fd < 0)
 		return -errno;
-	if (fstat(d->fd, &st) < 0)
-		goto fail;
-	d->id_dev = st.st_dev;
-	d->id_ino = st.st_ino;
-	d->sector = 512;
-	if (d->is_blk) {
-		int ss;
-
-		if (ioctl(d->fd, BLKGETSIZE64, &d->size) < 0 ||
-		    ioctl(d->fd, BLKSSZGET, &ss) < 0)
-			goto fail;
-		d->sector = (uint32_t)ss;
-		d->id_dev = st.st_rdev;
-		d->id_ino = 0;
-		loop_backing(d);
-	} else {
-		d->size = (uint64_t)st.st_size;
-	}
-	return 0;
-fail:
-	{
-		int e = errno;
-
-		close(d->fd);
+	e = dev_adopt(d, path, fd);
+	if (e) {
+		close(fd);
 		d->fd = -1;
-		return -e;
 	}
+	return e;
+}
+
+/* dev_open, with the message naming the device when it fails. */
+int dev_open_msg(struct dev *d, const char *path, int writable)
+{
+	int e = dev_open(d, path, writable);
+
+	if (e == -ENOTBLK)
+		log_err("%s: not a regular file or block device", path);
+	else if (e == -EBUSY)
+		log_err("%s: busy: mounted, or held open by another program (md, device-mapper, a VM)", path);
+	else if (e)
+		log_err("%s: %s", path, strerror(-e));
+	return e;
+}
+
+/*
+ * Open `count` devices in d[], refuse duplicates, then lock them all
+ * (exclusive when writable). *opened says how many to close. Returns 0 or
+ * -errno after a message; the locks are taken before any other check and
+ * held until the devices are closed.
+ */
+int dev_open_all(struct dev *d, char **paths, int count, int writable, int *opened)
+{
+	int e = 0;
+
+	*opened = 0;
+	for (int i = 0; i < count && !e; i++) {
+		e = dev_open_msg(&d[i], paths[i], writable);
+		if (!e)
+			*opened = i + 1;
+	}
+	for (int i = 0; i < count && !e; i++) {
+		for (int k = 0; k < i && !e; k++) {
+			if (dev_overlaps(&d[k], &d[i])) {
+				log_err("%s: the same device as %s, or part of it", d[i].path, d[k].path);
+				e = -EINVAL;
+			}
+		}
+	}
+	for (int i = 0; i < count && !e; i++)
+		e = dev_lock(&d[i], writable);
+	return e;
+}
+
+/*
+ * Take raidmig's advisory lock: exclusive for a run that writes, shared for
+ * one that only reads. Held until the device is closed. Returns 0, or
+ * -EWOULDBLOCK after a message when another raidmig holds it.
+ */
+int dev_lock(struct dev *d, int exclusive)
+{
+	if (io_dry || d->fd < 0)
+		return 0;
+	if (flock(d->fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK) {
+		log_err("%s: in use by another raidmig", d->path);
+		return -EWOULDBLOCK;
+	}
+	log_err("%s: cannot lock: %s", d->path, strerror(errno));
+	return -errno;
+}
+
+/*
+ * Do two opened devices share storage? The same file or device (a loop
+ * device counts as its backing file), or a partition and its disk.
+ */
+int dev_overlaps(const struct dev *a, const struct dev *b)
+{
+	if (a->id_dev == b->id_dev && a->id_ino == b->id_ino)
+		return 1;
+	return a->is_blk && b->is_blk && (a->disk == b->rdev || b->disk == a->rdev);
 }
 
 void dev_close(struct dev *d)

@@ -17,6 +17,8 @@ struct dev {
 	uint32_t sector;	/* logical sector size, bytes */
 	dev_t id_dev;		/* identity: st_dev (or backing file for a loop) */
 	ino_t id_ino;
+	dev_t rdev;		/* block devices: the device number */
+	dev_t disk;		/* block devices: the whole disk holding it */
 };
 
 struct io_stats {
@@ -29,7 +31,12 @@ extern struct io_stats io_stats;
 extern int io_dry;	/* plan: count every operation, transfer nothing */
 
 int dev_open(struct dev *d, const char *path, int writable);
+int dev_adopt(struct dev *d, const char *path, int fd);
+int dev_open_msg(struct dev *d, const char *path, int writable);
+int dev_open_all(struct dev *d, char **paths, int count, int writable, int *opened);
 void dev_close(struct dev *d);
+int dev_lock(struct dev *d, int exclusive);
+int dev_overlaps(const struct dev *a, const struct dev *b);
 int dev_read(struct dev *d, void *buf, size_t len, uint64_t off);
 int dev_write(struct dev *d, const void *buf, size_t len, uint64_t off);
 int dev_readv(struct dev *d, struct iovec *iov, int cnt, uint64_t off);

@@ -18,12 +18,14 @@
 #include <blkid/blkid.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "meta.h"
 #include "probe.h"
@@ -303,4 +305,121 @@ int probe_mounted(const struct dev *d)
 	}
 	fclose(f);
 	return found;
+}
+
+/* Is `fdpath` (a /proc/PID/fd/N link) the device or file `d`, open for writing if `writers`? */
+static int fd_is(const struct dev *d, const char *fdpath, const char *infopath, int writers)
+{
+	struct stat st;
+	char line[128];
+	unsigned flags = 0;
+	FILE *f;
+
+	if (stat(fdpath, &st) < 0)
+		return 0;
+	if (d->is_blk ? !S_ISBLK(st.st_mode) || st.st_rdev != d->rdev :
+	    st.st_dev != d->id_dev || st.st_ino != d->id_ino || !S_ISREG(st.st_mode))
+		return 0;
+	if (!writers)
+		return 1;
+	f = fopen(infopath, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "flags: %o", &flags) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return (flags & O_ACCMODE) != O_RDONLY;
+}
+
+/* Another process holding `d` open (for writing, if `writers`): "process PID (NAME)". */
+static int find_opener(const struct dev *d, int writers, char *who, size_t len)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *p;
+	int found = 0;
+
+	while (proc && !found && (p = readdir(proc))) {
+		char dir[32], fdpath[320], info[320], comm[64] = "?";
+		struct dirent *e;
+		int pid = atoi(p->d_name);
+		DIR *fds;
+		FILE *f;
+
+		if (pid <= 0 || pid == getpid())
+			continue;
+		snprintf(dir, sizeof(dir), "/proc/%d/fd", pid);
+		fds = opendir(dir);
+		while (fds && !found && (e = readdir(fds))) {
+			snprintf(fdpath, sizeof(fdpath), "%s/%s", dir, e->d_name);
+			snprintf(info, sizeof(info), "/proc/%d/fdinfo/%s", pid, e->d_name);
+			found = e->d_name[0] != '.' && fd_is(d, fdpath, info, writers);
+		}
+		if (fds)
+			closedir(fds);
+		if (!found)
+			continue;
+		snprintf(dir, sizeof(dir), "/proc/%d/comm", pid);
+		if ((f = fopen(dir, "re"))) {
+			if (fgets(comm, sizeof(comm), f))
+				comm[strcspn(comm, "\n")] = 0;
+			fclose(f);
+		}
+		snprintf(who, len, "process %d (%s)", pid, comm);
+	}
+	if (proc)
+		closedir(proc);
+	return found;
+}
+
+/*
+ * Is the device open elsewhere: by another process, or for a file by
+ * anything at all (a write lease can be taken only when no other open file
+ * refers to it; a read lease only when nobody has it open for writing)?
+ * `writers`: only openers for writing count (a reader such as cat).
+ * Returns 1 with `who` naming the opener if it can be found.
+ */
+int probe_open_elsewhere(const struct dev *d, int writers, char *who, size_t len)
+{
+	if (find_opener(d, writers, who, len))
+		return 1;
+	if (!d->is_blk && fcntl(d->fd, F_SETLEASE, writers ? F_RDLCK : F_WRLCK) < 0) {
+		if (errno != EAGAIN && errno != EBUSY)
+			return 0;	/* leases not supported here: cannot tell */
+		snprintf(who, len, "another program (the kernel, or a process raidmig cannot see)");
+		return 1;
+	}
+	if (!d->is_blk)
+		fcntl(d->fd, F_SETLEASE, F_UNLCK);
+	return 0;
+}
+
+/*
+ * The checks a run makes on every locked device before it writes or reads,
+ * convert and resume alike: none mounted, no image file attached to a loop
+ * device, none open in another program (unless `force`). `writing`: the
+ * run will write. Returns 0 or -EINVAL after a message naming the device.
+ */
+int probe_check_use(const struct dev *d, int n, int writing, int force)
+{
+	char what[PATH_MAX + 64];
+
+	for (int i = 0; i < n; i++) {
+		if (writing && probe_mounted(&d[i])) {
+			log_err("%s: mounted (it or one of its partitions): unmount it first", d[i].path);
+			return -EINVAL;
+		}
+		if (writing && probe_loop_backing(&d[i], what, sizeof(what))) {
+			log_err("%s: attached to %s: detach it first (losetup -d)", d[i].path, what);
+			return -EINVAL;
+		}
+		if (!force && probe_open_elsewhere(&d[i], !writing, what, sizeof(what))) {
+			if (writing)
+				log_err("%s: open in %s: stop it first, or pass --force if you are sure it will not write",
+					d[i].path, what);
+			else
+				log_err("%s: open for writing in %s: stop it first", d[i].path, what);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }

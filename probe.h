@@ -12,5 +12,7 @@ int probe_source_end(struct dev *d, uint64_t limit, int own_meta, uint64_t *end)
 int probe_mounted(const struct dev *d);
 int probe_loop_backing(const struct dev *d, char *loop, size_t len);
 int probe_raidmig_magic(struct dev *d);
+int probe_open_elsewhere(const struct dev *d, int writers, char *who, size_t len);
+int probe_check_use(const struct dev *d, int n, int writing, int force);
 
 #endif

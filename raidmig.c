@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "array.h"
@@ -61,9 +61,9 @@ static const struct action actions[] = {
 	  2, "--level LEVEL [--chunk SIZE] [--journal FILE] [--checkpoint-units N]\n"
 	  "                [--checkpoint-seconds S] [--checkpoint-every-unit] [--force] [--yes]\n"
 	  "                [--json] [--progress-json] SRC DEV..." },
-	{ "resume", cmd_resume, RUN_OPTS, 1,
+	{ "resume", cmd_resume, RUN_OPTS | BIT(O_FORCE), 1,
 	  "[--journal FILE] [--checkpoint-units N] [--checkpoint-seconds S]\n"
-	  "                [--checkpoint-every-unit] [--json] [--progress-json] DEV..." },
+	  "                [--checkpoint-every-unit] [--force] [--json] [--progress-json] DEV..." },
 	{ "inspect", cmd_inspect, BIT(O_JSON), 1, "[--json] DEV..." },
 	{ "cat", cmd_cat, BIT(O_OUTPUT), 1, "[--output FILE] DEV..." },
 	{ "plan", cmd_plan, BIT(O_LEVEL) | BIT(O_CHUNK) | BIT(O_JOURNAL) | BIT(O_CK_UNITS) |
@@ -80,7 +80,7 @@ static const struct poptOption options[] = {
 	{ "checkpoint-units", 0, POPT_ARG_STRING, NULL, O_CK_UNITS, "checkpoint at least every N units, 0 for no limit (100)", "N" },
 	{ "checkpoint-seconds", 0, POPT_ARG_STRING, NULL, O_CK_SECONDS, "checkpoint at least every S seconds, 0 for no limit (10)", "S" },
 	{ "checkpoint-every-unit", 0, POPT_ARG_NONE, &opt.every, O_CK_EVERY, "checkpoint after every unit (the prior art, for comparison)", 0 },
-	{ "force", 'f', POPT_ARG_NONE, &opt.force, O_FORCE, "overwrite added members that carry signatures", 0 },
+	{ "force", 'f', POPT_ARG_NONE, &opt.force, O_FORCE, "convert: overwrite added members that carry signatures; convert, resume: use devices open in another program", 0 },
 	{ "yes", 'y', POPT_ARG_NONE, &opt.yes, O_YES, "do not ask for confirmation", 0 },
 	{ "json", 0, POPT_ARG_NONE, &opt.json, O_JSON, "print the result as JSON", 0 },
 	{ "progress-json", 0, POPT_ARG_NONE, &opt.progress_json, O_PROGRESS_JSON, "print progress as one JSON line per update", 0 },
@@ -273,7 +273,7 @@ static int prepare(const char *action, char **args, int count, int writable,
 {
 	uint64_t chunk;
 	struct geom g;
-	int e, cut_short;
+	int e, cut_short, opened;
 
 	*jp = NULL;
 	memset(a, 0, sizeof(*a));
@@ -284,15 +284,11 @@ static int prepare(const char *action, char **args, int count, int writable,
 		log_err("too many members: %d (at most %d)", count, MAX_MEMBERS);
 		return EXIT_USAGE;
 	}
-	for (int i = 0; i < count; i++) {
-		e = dev_open(&a->dev[i], args[i], writable);
-		if (e) {
-			log_err("%s: %s", args[i], e == -ENOTBLK ? "not a regular file or block device" :
-				e == -EBUSY ? "busy (mounted or open elsewhere)" : strerror(-e));
-			return EXIT_REFUSED;
-		}
-		a->n = (uint32_t)i + 1;
-	}
+	/* locks before the first check, held through the prompt and the run */
+	e = dev_open_all(a->dev, args, count, writable, &opened);
+	a->n = (uint32_t)opened;
+	if (e)
+		return EXIT_REFUSED;
 	if (create_check_devices(a->dev, count, opt.force, &cut_short) ||
 	    create_geometry(a->dev, count, LEVEL_RAID0, (uint32_t)chunk, cut_short, &g))
 		return EXIT_REFUSED;
@@ -319,12 +315,6 @@ static int cmd_convert(char **args, int count)
 	rc = EXIT_REFUSED;
 	if (confirm(args, count))
 		goto out;
-	for (int i = 0; i < count; i++) {
-		if (flock(a.dev[i].fd, LOCK_EX | LOCK_NB) < 0) {
-			log_err("%s: in use by another raidmig", args[i]);
-			goto out;
-		}
-	}
 	if (run_init(&r, &a, jp))
 		goto out;
 	catch_signals();
@@ -460,7 +450,7 @@ static int cmd_resume(char **args, int count)
 	int e, rc = EXIT_REFUSED;
 	double t0;
 
-	if (array_assemble(&a, args, count, 1))
+	if (array_assemble(&a, args, count, 1, opt.force))
 		return EXIT_REFUSED;
 	if (a.m.state == META_COMPLETE) {
 		printf("already complete: RAID%u over %u members, nothing to do\n", a.m.g.level, a.n);
@@ -497,22 +487,64 @@ out:
 	return rc;
 }
 
+/*
+ * Refuse an output that shares storage with a member: writing it would
+ * destroy the array. Checked before the array is assembled, whose checks
+ * would otherwise see the output's own descriptor as "another program".
+ */
+static int output_is_member(char **args, int count, int fd, const char *name)
+{
+	struct dev out, m;
+	int hit = 0;
+
+	if (dev_adopt(&out, name, fd))
+		return 0;	/* a pipe or terminal */
+	for (int i = 0; i < count && !hit; i++) {
+		if (dev_open(&m, args[i], 0))
+			continue;	/* assembling will say why */
+		hit = dev_overlaps(&out, &m);
+		if (hit)
+			log_err("%s: is %s, a member of the array, or shares its storage: refusing to write over it",
+				name, args[i]);
+		dev_close(&m);
+	}
+	return hit;
+}
+
+static int truncate_regular(int fd, const char *name)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0) {
+		log_err("%s: %s", name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_cat(char **args, int count)
 {
 	static struct array a;
 	uint64_t size, off = 0;
-	uint8_t *buf;
+	uint8_t *buf = NULL;
 	int fd = 1, rc = EXIT_OK;
 
-	if (array_assemble(&a, args, count, 0))
+	if (opt.output)
+		fd = open(opt.output, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_err("%s: %s", opt.output, strerror(errno));
 		return EXIT_REFUSED;
-	if (opt.output) {
-		fd = open(opt.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			log_err("%s: %s", opt.output, strerror(errno));
-			array_close(&a);
-			return EXIT_REFUSED;
-		}
+	}
+	/* the output is checked before it is truncated or written */
+	if (output_is_member(args, count, fd, opt.output ? opt.output : "standard output") ||
+	    array_assemble(&a, args, count, 0, 0)) {
+		if (opt.output)
+			close(fd);
+		return EXIT_REFUSED;
+	}
+	if (opt.output && truncate_regular(fd, opt.output)) {
+		rc = EXIT_REFUSED;
+		goto out;
 	}
 	buf = io_alloc(BUF_BYTES);
 	size = volume_size(&a);

@@ -93,3 +93,16 @@ killed_array() {
 	run env SHIM_KILL_AT="$1" LD_PRELOAD="$SHIM" "$RAIDMIG" convert --level 0 --yes --chunk 4K a.img b.img
 	[ "$status" -eq 137 ]
 }
+
+# paused_convert N ARGS...: a convert in the background, paused inside its
+# run before write N, holding its members; $paused_pid is its pid. Remove
+# the file "paused" to let it go on.
+paused_convert() {
+	local n=$1
+	shift
+	SHIM_PAUSE_AT=$n SHIM_PAUSE_FILE=$W/paused LD_PRELOAD="$SHIM" \
+		"$RAIDMIG" convert --level 0 --yes "$@" >paused.log 2>&1 &
+	paused_pid=$!
+	for _ in $(seq 500); do [ -e paused ] && break; sleep 0.01; done
+	[ -e paused ]
+}

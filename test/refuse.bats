@@ -183,11 +183,8 @@ impossible() {
 @test "a second raidmig on the same members is refused; a killed one blocks nothing" {
 	setup_images
 	# the first raidmig pauses inside its run, holding its members
-	SHIM_PAUSE_AT=20 SHIM_PAUSE_FILE=$W/paused LD_PRELOAD="$SHIM" \
-		"$RAIDMIG" convert --level 0 --yes --chunk 4K a.img b.img >first.log 2>&1 &
-	first=$!
-	for _ in $(seq 500); do [ -e paused ] && break; sleep 0.01; done
-	[ -e paused ]
+	paused_convert 20 --chunk 4K a.img b.img
+	first=$paused_pid
 	run "$RAIDMIG" resume b.img a.img
 	echo "$output"
 	[ "$status" -eq 2 ]
