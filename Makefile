@@ -4,10 +4,11 @@ DEMO_DIR ?= demo
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -std=gnu11
-LDLIBS  += -lpopt -lblkid -lz
+LDLIBS  += -lpopt -lblkid -lz -lisal
 
-CORE = layout.o meta.o io.o util.o journal.o checkpoint.o copy.o array.o probe.o create.o report.o
-OBJS = raidmig.o $(CORE)
+CORE = layout.o overlap.o parity.o meta.o mdsb.o mdarray.o io.o util.o journal.o checkpoint.o \
+       copy.o volio.o array.o probe.o create.o report.o
+OBJS = raidmig.o convert.o access.o $(CORE)
 HDRS = $(wildcard *.h)
 
 all: raidmig
@@ -40,8 +41,12 @@ demo:
 	DEMO_DIR=$(DEMO_DIR) test/demo
 
 # make bench [BENCH="--size 2G --members 2,4 --rss 1G,8G --scale 256M,1G,4G,8G"]
-bench: all test/rawcopy
+# make bench BENCH="--profiles hdd,ssd,vm"   (root: loop devices, blkio cgroup)
+bench: all test/rawcopy test/flushdelay.so
 	python3 test/bench.py $(BENCH)
+
+test/flushdelay.so: test/flushdelay.c
+	$(CC) -shared -fPIC -O2 -Wall -Wextra -o $@ test/flushdelay.c -ldl
 
 test/rawcopy: test/rawcopy.c
 	$(CC) -O2 -Wall -Wextra -o $@ test/rawcopy.c
@@ -51,8 +56,8 @@ install: raidmig
 	install -D -m 644 raidmig.1 $(DESTDIR)$(PREFIX)/share/man/man1/raidmig.1
 
 clean:
-	rm -f raidmig raidmig-asan *.o test/unit test/unit-asan test/shim.so test/rawcopy
-	rm -rf test/work test/fuzz/fuzz-meta test/fuzz/fuzz-journal
+	rm -f raidmig raidmig-asan *.o test/unit test/unit-asan test/shim.so test/flushdelay.so test/rawcopy
+	rm -rf test/work test/fuzz/fuzz-meta test/fuzz/fuzz-mdsb test/fuzz/fuzz-journal
 
 .PHONY: all check demo bench install clean fuzz
 
@@ -63,13 +68,16 @@ test/shim.so: test/shim.c
 FUZZ_SECONDS ?= 60
 FUZZCC ?= clang
 FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I.
-test/fuzz/fuzz-meta: test/fuzz/fuzz_meta.c layout.c meta.c $(HDRS)
-	$(FUZZCC) $(FUZZFLAGS) -o $@ test/fuzz/fuzz_meta.c layout.c meta.c -lz
+test/fuzz/fuzz-meta: test/fuzz/fuzz_meta.c layout.c overlap.c meta.c mdsb.c $(HDRS)
+	$(FUZZCC) $(FUZZFLAGS) -o $@ test/fuzz/fuzz_meta.c layout.c overlap.c meta.c mdsb.c -lz
+
+test/fuzz/fuzz-mdsb: test/fuzz/fuzz_mdsb.c mdsb.c $(HDRS)
+	$(FUZZCC) $(FUZZFLAGS) -o $@ test/fuzz/fuzz_mdsb.c mdsb.c
 
 test/fuzz/fuzz-journal: test/fuzz/fuzz_journal.c journal.c util.c $(HDRS)
 	$(FUZZCC) $(FUZZFLAGS) -o $@ test/fuzz/fuzz_journal.c journal.c util.c -lz
 
 fuzz:
 	test/deps --fuzz
-	$(MAKE) test/fuzz/fuzz-meta test/fuzz/fuzz-journal
+	$(MAKE) test/fuzz/fuzz-meta test/fuzz/fuzz-mdsb test/fuzz/fuzz-journal
 	test/fuzz/run $(FUZZ_SECONDS)

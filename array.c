@@ -5,6 +5,14 @@
  * metadata names: same array, every index once, no member more than one
  * generation behind (a lost or stale copy of a member would make its data
  * disagree with the checkpoint).
+ *
+ * Two exceptions. A read-only assembly (cat) may lack members; the caller
+ * decides whether what is left can be read. And a creation cut short:
+ * convert writes generation 1 to the added members first and to the
+ * source last, having written nothing else, so members without metadata
+ * in a generation-1 array are taken for the members it names when they
+ * prove to be them: the source by its size and the crc32 of its first
+ * bytes, an added member by its size and a blank device (no signature).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,7 +20,8 @@
 #include <string.h>
 
 #include "array.h"
-#include "checkpoint.h"
+#include "mdsb.h"
+#include "copy.h"
 #include "probe.h"
 #include "report.h"
 #include "util.h"
@@ -31,7 +40,7 @@ int array_read_copies(struct dev *d, struct meta m[META_COPIES], const char *why
 		return -2;
 	for (int c = 0; c < META_COPIES; c++) {
 		memset(&m[c], 0, sizeof(m[c]));
-		if (d->size < 2 * (uint64_t)META_COPIES * META_BLOCK) {
+		if (d->size < 64 * (uint64_t)META_BLOCK) {
 			why[c] = "device too small to hold metadata";
 			continue;
 		}
@@ -54,15 +63,75 @@ int array_read_copies(struct dev *d, struct meta m[META_COPIES], const char *why
 	return unreadable ? -2 : best;
 }
 
+/* Read and decode the md superblock of an opened device. Returns 0 or -1 with *why. */
+int array_read_md(struct dev *d, struct mdsb *s, const char **why)
+{
+	uint8_t *blk = io_alloc(MDSB_BYTES);
+	int e;
+
+	*why = "device too small";
+	if (!blk)
+		return -1;
+	if (d->size < 64 * (uint64_t)META_BLOCK) {
+		free(blk);
+		return -1;
+	}
+	if (dev_read(d, blk, MDSB_BYTES, mdsb_offset(d->size))) {
+		*why = "read error";
+		free(blk);
+		return -1;
+	}
+	e = mdsb_decode(blk, d->size, s, why);
+	free(blk);
+	return e;
+}
+
+/* What raidmig metadata a device carries (its newest copy in *m), or -1 if unreadable. */
+enum member_state array_member_state(struct dev *d, struct meta *m)
+{
+	struct meta c[META_COPIES];
+	const char *why[META_COPIES];
+	int magic = probe_raidmig_magic(d), k;
+
+	if (magic < 0)
+		return -1;
+	if (!magic)
+		return RM_NONE;
+	k = array_read_copies(d, c, why);
+	if (k == -2)
+		return -1;
+	if (k < 0) {
+		struct mdsb s;
+		const char *mdwhy;
+
+		/* each member gets its metadata before its md superblock */
+		return array_read_md(d, &s, &mdwhy) && !strcmp(mdwhy, "no md superblock") ?
+		       RM_TORN : RM_DAMAGED;
+	}
+	*m = c[k];
+	return m->state == META_COMPLETE ? RM_COMPLETE :
+	       m->generation == 1 ? RM_UNSTARTED : RM_MIGRATING;
+}
+
+static int same_geom(const struct geom *a, const struct geom *b)
+{
+	return a->level == b->level && a->layout == b->layout && a->chunk == b->chunk &&
+	       a->members == b->members && a->member_data == b->member_data;
+}
+
 /* The fields that must be identical on every member of one array. */
 static int same_array(const struct meta *a, const struct meta *b)
 {
 	if (memcmp(a->array_uuid, b->array_uuid, 16))
 		return 0;
-	if (memcmp(&a->g, &b->g, sizeof(a->g)) || a->sector_size != b->sector_size ||
-	    a->journal_crc != b->journal_crc || a->journal_size != b->journal_size)
+	if (!same_geom(&a->p.from, &b->p.from) || !same_geom(&a->p.to, &b->p.to) ||
+	    a->p.data_size != b->p.data_size || a->sector_size != b->sector_size ||
+	    a->journal_crc != b->journal_crc || a->journal_size != b->journal_size ||
+	    a->journal_data_crc != b->journal_data_crc || a->journal_flags != b->journal_flags ||
+	    a->source_crc != b->source_crc || a->ctime != b->ctime ||
+	    a->md_events != b->md_events || strcmp(a->name, b->name))
 		return 0;
-	for (uint32_t i = 0; i < a->g.members; i++) {
+	for (uint32_t i = 0; i < pair_members(&a->p); i++) {
 		if (memcmp(a->member[i].uuid, b->member[i].uuid, 16) ||
 		    a->member[i].size != b->member[i].size)
 			return 0;
@@ -70,15 +139,55 @@ static int same_array(const struct meta *a, const struct meta *b)
 	return 1;
 }
 
+/* crc32 of the first bytes of a source, as convert recorded them. */
+uint32_t array_source_crc(struct dev *d, uint64_t data_size, int *err)
+{
+	uint64_t n = data_size < SOURCE_CRC_BYTES ? data_size : SOURCE_CRC_BYTES;
+	uint8_t *buf = io_alloc(n);
+	uint32_t c = 0;
+
+	*err = !buf || dev_read(d, buf, n, 0);
+	if (!*err)
+		c = crc_of(buf, n);
+	free(buf);
+	return c;
+}
+
 /*
- * Open the devices and assemble them in member order. Returns 0, or
- * -EINVAL after a message: nothing has been written either way.
+ * Is device d, which carries no valid metadata, member k of the array
+ * whose generation-1 metadata is m (a creation cut short)? See the top.
  */
-int array_assemble(struct array *a, char **paths, int count, int writable, int force)
+static int proves_member(struct dev *d, const struct meta *m, uint32_t k)
+{
+	char what[128];
+	int err;
+
+	if (m->generation != 1 || d->size != m->member[k].size)
+		return 0;
+	if (k == 0)
+		return array_source_crc(d, m->p.data_size, &err) == m->source_crc && !err;
+	return probe_signature(d, what, sizeof(what)) == 0;
+}
+
+static void fail_close(struct dev *d, int opened)
+{
+	for (int i = 0; i < opened; i++)
+		dev_close(&d[i]);
+}
+
+/*
+ * Open the devices and assemble them in member order. `how`: ASSEMBLE_*
+ * flags. Returns 0, or -EINVAL after a message: nothing has been written
+ * either way.
+ */
+int array_assemble(struct array *a, char **paths, int count, int how)
 {
 	struct dev d[MAX_MEMBERS];
 	struct meta best[MAX_MEMBERS];
-	int newest = -1, opened = 0;
+	const char *why[MAX_MEMBERS][META_COPIES];
+	int newest = -1, opened = 0, none[MAX_MEMBERS] = { 0 };
+	int writable = !!(how & ASSEMBLE_WRITE);
+	char u[33];
 
 	memset(a, 0, sizeof(*a));
 	if (count > MAX_MEMBERS) {
@@ -86,17 +195,25 @@ int array_assemble(struct array *a, char **paths, int count, int writable, int f
 		return -EINVAL;
 	}
 	if (dev_open_all(d, paths, count, writable, &opened) ||
-	    probe_check_use(d, count, writable, force))
+	    probe_check_use(d, count, writable, how & ASSEMBLE_FORCE))
 		goto fail;
 	for (int i = 0; i < count; i++) {
 		struct meta m[META_COPIES];
-		const char *why[META_COPIES];
-		int c = array_read_copies(&d[i], m, why);
+		int c = array_read_copies(&d[i], m, why[i]);
 
-		if (c < 0) {
-			log_err("%s: no valid raidmig metadata (copy 0: %s; copy 1: %s)",
-				paths[i], why[0], why[1]);
+		if (c == -2) {
+			log_err("%s: cannot read its metadata", paths[i]);
 			goto fail;
+		}
+		if (c < 0) {
+			none[i] = 1;
+			best[i].generation = 0;
+			if (!(how & ASSEMBLE_WRITE)) {
+				log_err("%s: no valid raidmig metadata (copy 0: %s; copy 1: %s)",
+					paths[i], why[i][0], why[i][1]);
+				goto fail;
+			}
+			continue;
 		}
 		best[i] = m[c];
 		if (newest < 0 || best[i].generation > best[newest].generation)
@@ -104,15 +221,23 @@ int array_assemble(struct array *a, char **paths, int count, int writable, int f
 	}
 	if (count == 0) {
 		log_err("no devices given");
-		return -EINVAL;
+		goto fail;
+	}
+	if (newest < 0) {
+		for (int i = 0; i < count; i++)
+			log_err("%s: no valid raidmig metadata (copy 0: %s; copy 1: %s)", paths[i],
+				why[i][0], why[i][1]);
+		log_err("if these are the devices of a convert that was cut short, it had not started: it wrote nothing but its first metadata block; run the same 'raidmig convert' again");
+		goto fail;
 	}
 	a->m = best[newest];
-	a->n = a->m.g.members;
+	a->n = pair_members(&a->m.p);
+	uuid_hex(a->m.array_uuid, u);
 	for (int i = 0; i < count; i++) {
-		char u[33];
 		uint32_t k = best[i].member_index;
 
-		uuid_hex(a->m.array_uuid, u);
+		if (none[i])
+			continue;
 		if (!same_array(&best[i], &a->m)) {
 			char v[33];
 
@@ -134,21 +259,38 @@ int array_assemble(struct array *a, char **paths, int count, int writable, int f
 		}
 		a->dev[k] = d[i];
 	}
-	for (uint32_t k = 0; k < a->n; k++) {
-		if (!a->dev[k].path) {
-			char u[33];
+	/* a creation cut short: devices without metadata that prove to be members */
+	for (int i = 0; i < count; i++) {
+		uint32_t k;
 
-			uuid_hex(a->m.array_uuid, u);
+		if (!none[i])
+			continue;
+		for (k = 0; k < a->n && (a->dev[k].path || !proves_member(&d[i], &a->m, k)); k++)
+			;
+		if (k == a->n) {
+			log_err("%s: no valid raidmig metadata (copy 0: %s; copy 1: %s), and not a member that array %s's creation was cut short before reaching",
+				paths[i], why[i][0], why[i][1], u);
+			goto fail;
+		}
+		log_err("%s: member %u of array %s, whose creation was cut short: finishing it", paths[i], k, u);
+		a->dev[k] = d[i];
+	}
+	for (uint32_t k = 0; k < a->n; k++) {
+		if (a->dev[k].path)
+			continue;
+		if (!(how & ASSEMBLE_MISSING)) {
 			log_err("member %u of array %s is missing (%d of %u members given)", k, u,
 				count, a->n);
 			goto fail;
 		}
+		a->dev[k].path = "(missing)";
+		a->dev[k].fd = -1;
+		a->missing++;
 	}
 	a->m.member_index = 0;
 	return 0;
 fail:
-	for (int i = 0; i < opened; i++)
-		dev_close(&d[i]);
+	fail_close(d, opened);
 	memset(a, 0, sizeof(*a));
 	return -EINVAL;
 }
@@ -157,17 +299,4 @@ void array_close(struct array *a)
 {
 	for (uint32_t i = 0; i < a->n; i++)
 		dev_close(&a->dev[i]);
-}
-
-/*
- * Before a resume writes generation g + 1 over the copy holding g - 1, every
- * member must hold g: a crash between members may have left some at g - 1,
- * and overwriting their only good copy would lose it. Writes g to its copy
- * on every member and flushes.
- */
-int array_repair(struct run *r)
-{
-	int e = ck_write_meta(r);
-
-	return e ? e : ck_flush_all(r);
 }

@@ -1,56 +1,40 @@
-/* array.h: an assembled set of members and the migration run state. */
+/* array.h: the devices of one array, in member order. See array.c. */
 #ifndef RAIDMIG_ARRAY_H
 #define RAIDMIG_ARRAY_H
 
-#include <signal.h>
 #include <stdint.h>
 
 #include "io.h"
-#include "journal.h"
+#include "mdsb.h"
 #include "meta.h"
 
 struct array {
 	struct meta m;			/* newest generation; member_index is 0 */
-	struct dev dev[MAX_MEMBERS];	/* in member order */
-	uint32_t n;
+	struct dev dev[MAX_MEMBERS];	/* in member order; fd -1 when missing */
+	uint32_t n;			/* devices: pair_members(&m.p) */
+	uint32_t missing;		/* members not given (cat of a degraded array) */
 };
 
-enum ck_reason {
-	CK_STAGING, CK_NEXT_DEST, CK_HOST_WRITE, CK_INTERVAL, CK_FINAL,
-	CK_NREASONS
+/* What raidmig metadata a device carries. */
+enum member_state {
+	RM_NONE,	/* none */
+	RM_UNSTARTED,	/* generation 1: a creation, nothing migrated */
+	RM_MIGRATING,	/* an unfinished conversion */
+	RM_COMPLETE,	/* a finished one */
+	RM_DAMAGED,	/* raidmig's magic, no valid copy */
+	RM_TORN,	/* that, and no md superblock: a creation cut short at its first write */
 };
 
-struct policy {
-	uint64_t units;		/* checkpoint after this many units (0: no limit) */
-	double seconds;		/* or after this long (0: no limit) */
-	int every_unit;		/* prior art: a checkpoint after every unit */
-};
+/* array_assemble's `how` */
+#define ASSEMBLE_WRITE		1	/* open read-write, lock exclusively (resume) */
+#define ASSEMBLE_FORCE		2	/* use devices open in another program */
+#define ASSEMBLE_MISSING	4	/* members may be missing (cat) */
 
-/* One convert or resume run over an assembled array. */
-struct run {
-	struct array *a;
-	struct journal *j;	/* NULL when there is no journal */
-	struct policy pol;
-	uint64_t done;		/* units copied; [m.progress, done) not checkpointed */
-	uint64_t since;		/* units copied since the last checkpoint */
-	double last_time;	/* when the last checkpoint was written */
-	uint64_t meta_writes;	/* metadata blocks written, all members */
-	uint64_t ckpt[CK_NREASONS];
-	uint64_t units_copied;
-	uint64_t bytes_staged;	/* written to the staging slot */
-	size_t next_rec;	/* journal records applied */
-	uint8_t *buf;		/* copy buffer, page aligned */
-	size_t buflen;
-	uint8_t *mbuf;		/* one metadata block */
-	volatile sig_atomic_t *stop;
-	void (*progress)(const struct run *r, int final);	/* or NULL */
-	double t0;		/* when the run started */
-	uint64_t start_unit;	/* where it started */
-};
-
-int array_assemble(struct array *a, char **paths, int count, int writable, int force);
+int array_assemble(struct array *a, char **paths, int count, int how);
+uint32_t array_source_crc(struct dev *d, uint64_t data_size, int *err);
+enum member_state array_member_state(struct dev *d, struct meta *m);
+int array_read_md(struct dev *d, struct mdsb *s, const char **why);
 void array_close(struct array *a);
 int array_read_copies(struct dev *d, struct meta m[META_COPIES], const char *why[META_COPIES]);
-int array_repair(struct run *r);
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * checkpoint.c: when a progress checkpoint is due (the patent's tests 242,
- * 244 and 246; test 216 is geom_overlaps) and the commit sequence that
- * writes one. The decisions are pure functions of the geometry and the
- * counters, so test/unit.c can drive them without a disk.
+ * 244 and 246; test 216 is pair_clobbers' "self") and the commit sequence
+ * that writes one. The decisions are pure functions of the pair of
+ * geometries and the counters, so test/unit.c can drive them without a disk.
  *
  * The commit sequence, the heart of crash safety:
  *   1. flush every member: the data a checkpoint covers is durable first;
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "checkpoint.h"
+#include "mdarray.h"
 #include "util.h"
 
 const char *const ck_reason_name[CK_NREASONS] = {
@@ -24,13 +25,13 @@ const char *const ck_reason_name[CK_NREASONS] = {
 /*
  * Test 244: would writing the destination of unit `next` overwrite the
  * source of a unit that is copied but not checkpointed, [ckpt, done)?
+ * (pair_clobbers never names a unit after `next`: pair_check.)
  */
-int ck_next_dest_due(const struct geom *g, uint64_t ckpt, uint64_t done, uint64_t next)
+int ck_next_dest_due(const struct pair *p, uint64_t ckpt, uint64_t done, uint64_t next)
 {
-	uint64_t lo, hi;
+	int self;
 
-	geom_clobbers(g, next, &lo, &hi);
-	return lo < done && hi >= ckpt && ckpt < done;
+	return ckpt < done && pair_clobbers(p, next, &self) >= (int64_t)ckpt;
 }
 
 /* Test 242: does a host write to units [lo, hi] touch [ckpt, done)? */
@@ -40,35 +41,42 @@ int ck_host_write_due(uint64_t ckpt, uint64_t done, uint64_t lo, uint64_t hi)
 }
 
 /* Test 246: the unit count or the time since the last checkpoint. */
-int ck_interval_due(const struct policy *p, uint64_t since, double elapsed)
+int ck_interval_due(const struct policy *pol, uint64_t since, double elapsed)
 {
 	if (since == 0)
 		return 0;
-	if (p->every_unit)
+	if (pol->every_unit)
 		return 1;
-	return (p->units && since >= p->units) ||
-	       (p->seconds > 0 && elapsed >= p->seconds);
+	return (pol->units && since >= pol->units) ||
+	       (pol->seconds > 0 && elapsed >= pol->seconds);
 }
 
 /*
  * How far a run of direct copies starting at unit `done` may go before a
- * test must be looked at again: no unit in [done, end) overwrites source
- * that is not checkpointed (244 holds unit by unit), the unit limit of 246
- * is not passed, and the caller's limit (next journal record, buffer, end
- * of data) is kept. Returns end > done, or done when a checkpoint is due
- * first.
+ * test must be looked at again: no unit in [done, end) overwrites its own
+ * source (216) or source that is not checkpointed (244 holds unit by unit:
+ * the units of the run itself are not checkpointed either), the unit limit
+ * of 246 is not passed, and the caller's limit (next journal record,
+ * buffer, end of data) is kept. Returns end > done, or done when the unit
+ * at `done` needs staging or a checkpoint first.
  */
-uint64_t ck_batch_end(const struct geom *g, const struct policy *p, uint64_t ckpt,
+uint64_t ck_batch_end(const struct pair *p, const struct policy *pol, uint64_t ckpt,
 		      uint64_t done, uint64_t since, uint64_t limit)
 {
-	uint64_t end = limit, first = geom_first_clobbering(g, ckpt);
+	uint64_t end = limit;
+	struct pair_sizes z;
 
-	if (first < end)
-		end = first;
-	if (p->every_unit && done + 1 < end)
+	if (pol->every_unit && done + 1 < end)
 		end = done + 1;
-	if (p->units && since < p->units && done + (p->units - since) < end)
-		end = done + (p->units - since);
+	if (pol->units && since < pol->units && done + (pol->units - since) < end)
+		end = done + (pol->units - since);
+	pair_sizes(p, &z);
+	for (uint64_t u = done; u < end; u++) {
+		int self;
+
+		if (pair_clobbers_z(p, &z, u, &self) >= (int64_t)ckpt || self)
+			return u;
+	}
 	return end > done ? end : done;
 }
 
@@ -117,11 +125,16 @@ int ck_write_meta(struct run *r)
 	return 0;
 }
 
-/* The three steps above, with the staging descriptor given. */
+/*
+ * The three steps above, with the staging descriptor given. The array's
+ * metadata in memory changes only once the new generation is durable: a
+ * failed commit leaves it describing what is on disk.
+ */
 static int commit(struct run *r, enum ck_reason why, uint64_t stage_unit,
 		  uint64_t stage_len, uint32_t stage_crc)
 {
-	struct meta *m = &r->a->m;
+	struct meta *m = &r->a->m, before = *m;
+	double t = now_seconds();
 	int e;
 
 	/* metadata commit point: data first */
@@ -139,10 +152,13 @@ static int commit(struct run *r, enum ck_reason why, uint64_t stage_unit,
 	e = ck_write_meta(r);
 	if (!e)
 		e = ck_flush_all(r);
-	if (e)
+	if (e) {
+		*m = before;
 		return e;
+	}
 	r->since = 0;
 	r->last_time = now_seconds();
+	r->commit_seconds += r->last_time - t;
 	return 0;
 }
 
@@ -151,12 +167,16 @@ int ck_commit(struct run *r, enum ck_reason why)
 {
 	int e = commit(r, why, 0, 0, 0);
 
-	if (!e && why != CK_STAGING)
+	if (!e)
 		r->ckpt[why]++;
 	return e;
 }
 
-/* Block 222: "unit is in staging", with the staged bytes' CRC. */
+/*
+ * Block 222: "unit is in staging", with the staged bytes' CRC. A staged
+ * unit costs two commits, both counted as "staging": this one, and the
+ * "slot empty" that ck_commit writes once the unit is in place.
+ */
 int ck_stage(struct run *r, uint64_t unit, uint64_t len, uint32_t crc)
 {
 	int e = commit(r, CK_STAGING, unit, len, crc);
@@ -164,4 +184,20 @@ int ck_stage(struct run *r, uint64_t unit, uint64_t len, uint32_t crc)
 	if (!e)
 		r->ckpt[CK_STAGING]++;
 	return e;
+}
+
+/*
+ * Before a resume writes generation g + 1 over the copy holding g - 1, every
+ * member must hold g: a crash between members may have left some at g - 1,
+ * and overwriting their only good copy would lose it; a creation cut short
+ * left some members with no metadata at all. Writes g, and the marked md
+ * superblock, on every member of the new array, and flushes.
+ */
+int ck_repair(struct run *r)
+{
+	int e = ck_write_meta(r);
+
+	for (uint32_t i = 0; i < r->a->m.p.to.members && !e; i++)
+		e = md_mark(r->a, i, r->mbuf);
+	return e ? e : ck_flush_all(r);
 }

@@ -2,14 +2,14 @@
 #ifndef RAIDMIG_CHECKPOINT_H
 #define RAIDMIG_CHECKPOINT_H
 
-#include "array.h"
+#include "run.h"
 
 extern const char *const ck_reason_name[CK_NREASONS];
 
-int ck_next_dest_due(const struct geom *g, uint64_t ckpt, uint64_t done, uint64_t next);
+int ck_next_dest_due(const struct pair *p, uint64_t ckpt, uint64_t done, uint64_t next);
 int ck_host_write_due(uint64_t ckpt, uint64_t done, uint64_t lo, uint64_t hi);
-int ck_interval_due(const struct policy *p, uint64_t since, double elapsed);
-uint64_t ck_batch_end(const struct geom *g, const struct policy *p, uint64_t ckpt,
+int ck_interval_due(const struct policy *pol, uint64_t since, double elapsed);
+uint64_t ck_batch_end(const struct pair *p, const struct policy *pol, uint64_t ckpt,
 		      uint64_t done, uint64_t since, uint64_t limit);
 
 int ck_commit(struct run *r, enum ck_reason why);
@@ -17,5 +17,6 @@ int ck_stage(struct run *r, uint64_t unit, uint64_t len, uint32_t crc);
 int ck_write_meta(struct run *r);
 int ck_write_meta_member(struct run *r, uint32_t i);
 int ck_flush_all(struct run *r);
+int ck_repair(struct run *r);
 
 #endif

@@ -1,15 +1,18 @@
 /*
- * copy.c: the migration loop of FIG. 3A/3B. Units are migrated in
- * ascending order. A unit whose destination overlaps its own source goes
- * through the staging slot (blocks 218-228); every other unit is copied
- * directly (240), many units per read and write when the checkpoint tests
- * allow, and a progress checkpoint is written only when a test fires.
+ * copy.c: the migration loop of FIG. 3A/3B over a pair of geometries.
+ * Units are migrated in ascending order. A unit whose writes overwrite its
+ * own source goes through the staging slot (blocks 218-228); every other
+ * unit is copied directly (240), many units per read and write when the
+ * checkpoint tests allow, and a progress checkpoint is written only when a
+ * test fires. A unit is read in the old layout and written whole in the
+ * new one, its parity computed in memory: no read-modify-write.
  * Host writes from the journal are applied between units, routed by where
  * their data lives at that moment ([0033]-[0035]).
  *
- * Invariant: the source bytes of every unit >= m.progress are intact on
- * member 0, except a unit recorded in the staging slot. ck_batch_end and
- * the 244 test keep it; a resume relies on it.
+ * Invariant: every unit >= m.progress can be read in the old layout from
+ * its read copy, except a unit recorded in the staging slot, whose bytes
+ * the slot holds (host writes change those bytes by design, in place).
+ * ck_batch_end and the 244 test keep it; a resume relies on it.
  */
 #include <errno.h>
 #include <limits.h>
@@ -20,92 +23,7 @@
 #include "checkpoint.h"
 #include "copy.h"
 #include "util.h"
-
-#define IOV_BATCH 256
-
-static int dry_new_io(struct array *a, uint64_t off, uint64_t len, int wr);
-static int map_new_io(struct array *a, uint8_t *buf, uint64_t off, uint64_t len, int wr);
-
-/* One gathered transfer on one member; an error names the member. */
-static int member_io(struct dev *d, struct iovec *iov, int cnt, uint64_t off, int wr)
-{
-	int e = wr ? dev_writev(d, iov, cnt, off) : dev_readv(d, iov, cnt, off);
-
-	if (e)
-		log_err("%s: %s at byte %llu: %s", d->path, wr ? "write" : "read",
-			(unsigned long long)off, strerror(-e));
-	return e;
-}
-
-/*
- * Read or write volume bytes [off, off + len) in the new layout, gathering
- * the chunks of each member into as few calls as the mapping allows.
- */
-static int new_io(struct array *a, uint8_t *buf, uint64_t off, uint64_t len, int wr)
-{
-	if (io_dry)
-		return dry_new_io(a, off, len, wr);
-	return map_new_io(a, buf, off, len, wr);
-}
-
-/*
- * The plan's new_io: the same counts without mapping every chunk, so a
- * 16 TB plan takes well under a second. Bytes are counted in total; a
- * member is marked written (and so flushed) if one of the first n chunks
- * of the range is on it, exactly as the real mapping would write it.
- */
-static int dry_new_io(struct array *a, uint64_t off, uint64_t len, int wr)
-{
-	const struct geom *g = &a->m.g;
-	uint64_t c0 = off / g->chunk, c1 = (off + len - 1) / g->chunk;
-
-	for (uint64_t c = c0; c <= c1 && c < c0 + a->n; c++) {
-		uint32_t mb;
-		uint64_t moff;
-
-		geom_map(g, c * g->chunk, &mb, &moff);
-		wr ? dev_write(&a->dev[mb], NULL, 0, moff) : dev_read(&a->dev[mb], NULL, 0, moff);
-	}
-	if (wr)
-		io_stats.bytes_written += len;
-	else
-		io_stats.bytes_read += len;
-	return 0;
-}
-
-static int map_new_io(struct array *a, uint8_t *buf, uint64_t off, uint64_t len, int wr)
-{
-	const struct geom *g = &a->m.g;
-	struct iovec iov[MAX_MEMBERS][IOV_BATCH];
-	int cnt[MAX_MEMBERS] = { 0 };
-	uint64_t start[MAX_MEMBERS] = { 0 }, next[MAX_MEMBERS] = { 0 };
-	uint64_t pos = 0;
-	int e = 0;
-
-	while (pos < len && !e) {
-		uint64_t voff = off + pos, moff, n = g->chunk - voff % g->chunk;
-		uint32_t mb;
-
-		if (n > len - pos)
-			n = len - pos;
-		geom_map(g, voff, &mb, &moff);
-		if (cnt[mb] && (next[mb] != moff || cnt[mb] == IOV_BATCH)) {
-			e = member_io(&a->dev[mb], iov[mb], cnt[mb], start[mb], wr);
-			cnt[mb] = 0;
-		}
-		if (!cnt[mb])
-			start[mb] = moff;
-		iov[mb][cnt[mb]].iov_base = buf + pos;
-		iov[mb][cnt[mb]++].iov_len = n;
-		next[mb] = moff + n;
-		pos += n;
-	}
-	for (uint32_t i = 0; i < a->n && !e; i++) {
-		if (cnt[i])
-			e = member_io(&a->dev[i], iov[i], cnt[i], start[i], wr);
-	}
-	return e;
-}
+#include "volio.h"
 
 /* The failing device was named where it failed; say what follows. */
 static int io_fail(int e, const char *what)
@@ -115,26 +33,16 @@ static int io_fail(int e, const char *what)
 	return e;
 }
 
-/* The old layout is member 0 itself: volume byte X at byte X. */
-static int old_io(struct array *a, uint8_t *buf, uint64_t off, uint64_t len, int wr)
-{
-	int e = wr ? dev_write(&a->dev[0], buf, len, off) : dev_read(&a->dev[0], buf, len, off);
-
-	if (e)
-		log_err("%s: %s at byte %llu: %s", a->dev[0].path, wr ? "write" : "read",
-			(unsigned long long)off, strerror(-e));
-	return e;
-}
-
 /* Write a staged unit's bytes to (or read them from) the staging slots. */
 static int slot_io(struct array *a, uint8_t *buf, uint64_t len, int wr)
 {
-	uint64_t per = geom_slot_bytes(&a->m.g);
+	const struct pair *p = &a->m.p;
+	uint64_t per = pair_slot_bytes(p);
 
-	for (uint32_t i = 0; i < a->n && i * per < len; i++) {
+	for (uint32_t i = 0; i < p->to.members && i * per < len; i++) {
 		struct dev *d = &a->dev[i];
 		uint64_t n = len - i * per < per ? len - i * per : per;
-		uint64_t at = meta_slot_offset(&a->m, d->size);
+		uint64_t at = meta_slot_offset(p, d->size);
 		int e = wr ? dev_write(d, buf + i * per, n, at) : dev_read(d, buf + i * per, n, at);
 
 		if (e) {
@@ -145,7 +53,7 @@ static int slot_io(struct array *a, uint8_t *buf, uint64_t len, int wr)
 	return 0;
 }
 
-static uint32_t crc_of(const uint8_t *buf, uint64_t len)
+uint32_t crc_of(const uint8_t *buf, uint64_t len)
 {
 	uLong c = crc32(0L, Z_NULL, 0);
 
@@ -159,10 +67,34 @@ static uint32_t crc_of(const uint8_t *buf, uint64_t len)
 	return (uint32_t)c;
 }
 
-/* Blocks 224-228: staged bytes to their destination, then "slot empty". */
-static int finish_staged(struct run *r, uint64_t unit, uint64_t off, uint64_t len)
+/*
+ * Read units [from, to) in the old layout into the copy buffer, zeros past
+ * the data, so that the last unit's stripes are whole.
+ */
+static int read_units(struct run *r, uint64_t from, uint64_t to)
 {
-	int e = new_io(r->a, r->buf, off, len, 1);
+	const struct pair *p = &r->a->m.p;
+	uint64_t ub = pair_unit_bytes(p), off = from * ub, len = (to - from) * ub;
+	uint64_t have = p->data_size - off < len ? p->data_size - off : len;
+
+	if (!io_dry)
+		memset(r->buf + have, 0, len - have);
+	return geo_read(r->a, &p->from, r->buf, off, have);
+}
+
+/* Write units [from, to), held in the copy buffer, in the new layout. */
+static int write_units(struct run *r, uint64_t from, uint64_t to)
+{
+	const struct pair *p = &r->a->m.p;
+	uint64_t per = pair_unit_bytes(p) / geom_stripe_bytes(&p->to);
+
+	return geo_write_stripes(r->a, &p->to, p, r->buf, from * per, to * per, r->pbuf);
+}
+
+/* Blocks 224-228: staged bytes to their destination, then "slot empty". */
+static int finish_staged(struct run *r, uint64_t unit)
+{
+	int e = write_units(r, unit, unit + 1);
 
 	if (e)
 		return e;
@@ -171,69 +103,83 @@ static int finish_staged(struct run *r, uint64_t unit, uint64_t off, uint64_t le
 	return ck_commit(r, CK_STAGING);
 }
 
-/* Blocks 218-228: the indirect copy of a unit that overlaps its source. */
+/* Blocks 218-228: the indirect copy of a unit that overwrites its own source. */
 static int staged_copy(struct run *r, uint64_t unit)
 {
 	uint64_t off, len;
 	int e;
 
-	geom_unit_extent(&r->a->m.g, unit, &off, &len);
-	e = old_io(r->a, r->buf, off, len, 0);
+	pair_unit_extent(&r->a->m.p, unit, &off, &len);
+	e = read_units(r, unit, unit + 1);
 	if (!e)
 		e = slot_io(r->a, r->buf, len, 1);
 	r->bytes_staged += len;
 	/* ck_stage flushes the slot before the metadata that points to it */
 	if (!e)
-		e = ck_stage(r, unit, len, crc_of(r->buf, len));
+		e = ck_stage(r, unit, len, io_dry ? 0 : crc_of(r->buf, len));
 	if (!e)
-		e = finish_staged(r, unit, off, len);
+		e = finish_staged(r, unit);
 	return e;
 }
 
 /*
- * Resume of a unit recorded in the staging slot: its source may be half
- * overwritten, so the slot is the only good copy. staged_load reads it into
- * the copy buffer and checks it against the CRC that was flushed with the
- * metadata after the bytes; a mismatch means the slot is damaged. It writes
- * nothing, so resume can refuse before touching a member.
+ * The bytes of the unit recorded in the staging slot, into buf: from the
+ * slot if it matches the CRC that was flushed with the metadata after the
+ * bytes; else from the unit's old-layout read copies if they match it (a
+ * crash before the unit's writes reached its source, or a unit whose
+ * writes never touch it). Writes nothing. Returns 0, or -EBADMSG after a
+ * message when no copy is intact.
  */
-int staged_load(struct run *r)
+static int load_staged(struct array *a, uint8_t *buf)
 {
-	const struct meta *m = &r->a->m;
-	int e = slot_io(r->a, r->buf, m->stage_len, 0);
+	const struct meta *m = &a->m;
+	uint64_t off = m->stage_unit * pair_unit_bytes(&m->p);
+	int e = slot_io(a, buf, m->stage_len, 0);
 
 	if (e)
 		return e;
-	if (crc_of(r->buf, m->stage_len) != m->stage_crc) {
-		log_err("staging slot holds unit %llu but its CRC does not match the metadata: refusing to restore it",
+	if (crc_of(buf, m->stage_len) == m->stage_crc)
+		return 0;
+	e = geo_read(a, &m->p.from, buf, off, m->stage_len);
+	if (e)
+		return e;
+	if (crc_of(buf, m->stage_len) == m->stage_crc) {
+		log_err("the staging slot of unit %llu is damaged; its source is intact and is used instead",
 			(unsigned long long)m->stage_unit);
-		return -EBADMSG;
+		return 0;
 	}
-	return 0;
+	log_err("the staging slot holds unit %llu, but neither the slot nor the unit's source matches the CRC in the metadata: refusing to restore it",
+		(unsigned long long)m->stage_unit);
+	return -EBADMSG;
+}
+
+/*
+ * Resume of a unit recorded in the staging slot: load_staged into the copy
+ * buffer, before anything is written, so resume can refuse first.
+ */
+int staged_load(struct run *r)
+{
+	return load_staged(r->a, r->buf);
 }
 
 /* Blocks 224-228 for the unit staged_load put in the copy buffer. */
 int restore_staged(struct run *r)
 {
-	uint64_t unit = r->a->m.stage_unit, off, len;
+	uint64_t unit = r->a->m.stage_unit, off, len, ub = pair_unit_bytes(&r->a->m.p);
 
-	geom_unit_extent(&r->a->m.g, unit, &off, &len);
+	pair_unit_extent(&r->a->m.p, unit, &off, &len);
+	memset(r->buf + len, 0, ub - len);
 	r->done = unit;
-	return finish_staged(r, unit, off, len);
+	return finish_staged(r, unit);
 }
 
-/* Block 240 for units [from, to): one read of the source, one gathered write per member. */
+/* Block 240 for units [from, to): one read in the old layout, one gathered write per member. */
 static int direct_copy(struct run *r, uint64_t from, uint64_t to)
 {
-	uint64_t off, len, last_off, last_len;
-	int e;
+	int e = read_units(r, from, to);
 
-	geom_unit_extent(&r->a->m.g, from, &off, &len);
-	geom_unit_extent(&r->a->m.g, to - 1, &last_off, &last_len);
-	len = last_off + last_len - off;
-	e = old_io(r->a, r->buf, off, len, 0);
 	if (!e)
-		e = new_io(r->a, r->buf, off, len, 1);
+		e = write_units(r, from, to);
 	if (e)
 		return e;
 	r->units_copied += to - from;
@@ -245,11 +191,13 @@ static int direct_copy(struct run *r, uint64_t from, uint64_t to)
 /*
  * Apply one host write ([0033]-[0035]). Units already copied are written
  * in the new layout, after a checkpoint if any of them is not checkpointed
- * yet (test 242); units not yet copied are written in the old layout.
+ * yet (test 242); units not yet copied are written in the old layout. Both
+ * keep their parity and copies consistent.
  */
 static int apply_record(struct run *r, const struct jrec *rec)
 {
-	uint64_t ub = geom_unit_bytes(&r->a->m.g);
+	const struct pair *p = &r->a->m.p;
+	uint64_t ub = pair_unit_bytes(p);
 	uint64_t lo = rec->offset / ub, hi = (rec->offset + rec->length - 1) / ub;
 	uint64_t split = r->done * ub;
 	int e = 0;
@@ -271,7 +219,7 @@ static int apply_record(struct run *r, const struct jrec *rec)
 			log_err("%s:%u: reading the write's data: %s", r->j->path, rec->line, strerror(-e));
 			return e;
 		}
-		e = voff < split ? new_io(r->a, r->buf, voff, n, 1) : old_io(r->a, r->buf, voff, n, 1);
+		e = geo_write(r->a, voff < split ? &p->to : &p->from, r->buf, voff, n);
 		pos += n;
 	}
 	return e;
@@ -305,25 +253,28 @@ static uint64_t next_arrival(const struct run *r, uint64_t units)
  */
 int migrate(struct run *r)
 {
-	const struct geom *g = &r->a->m.g;
-	uint64_t units = geom_units(g), ub = geom_unit_bytes(g);
-	uint64_t buf_units = r->buflen / ub;
+	const struct pair *p = &r->a->m.p;
+	uint64_t units = pair_units(p), ub = pair_unit_bytes(p);
+	/* plan (io_dry) transfers nothing: its batches need no buffer */
+	uint64_t buf_units = io_dry ? UINT64_MAX - units : r->buflen / ub;
 	int e = 0;
 
 	r->last_time = now_seconds();
 	while (r->done < units && !e) {
 		uint64_t end, limit;
+		int self;
 
 		if (*r->stop)
 			return -EINTR;
 		e = apply_records(r, r->done);
 		if (e)
 			break;
-		if (geom_overlaps(g, r->done)) {
+		pair_clobbers(p, r->done, &self);
+		if (self) {
 			e = staged_copy(r, r->done);
 			continue;
 		}
-		if (ck_next_dest_due(g, r->a->m.progress, r->done, r->done)) {
+		if (ck_next_dest_due(p, r->a->m.progress, r->done, r->done)) {
 			e = ck_commit(r, CK_NEXT_DEST);
 			if (e)
 				break;
@@ -333,11 +284,7 @@ int migrate(struct run *r)
 			limit = units;
 		if (limit > r->done + buf_units)
 			limit = r->done + buf_units;
-		end = ck_batch_end(g, &r->pol, r->a->m.progress, r->done, r->since, limit);
-		if (end == r->done) {
-			e = ck_commit(r, CK_INTERVAL);	/* cannot happen: the tests above fired */
-			continue;
-		}
+		end = ck_batch_end(p, &r->pol, r->a->m.progress, r->done, r->since, limit);
 		e = direct_copy(r, r->done, end);
 		if (!e && ck_interval_due(&r->pol, r->since, now_seconds() - r->last_time))
 			e = ck_commit(r, CK_INTERVAL);
@@ -358,7 +305,7 @@ int migrate(struct run *r)
  * data being migrated (the volume the host sees during the migration). */
 uint64_t volume_size(const struct array *a)
 {
-	return a->m.state == META_COMPLETE ? geom_capacity(&a->m.g) : a->m.g.data_size;
+	return a->m.state == META_COMPLETE ? geom_capacity(&a->m.p.to) : a->m.p.data_size;
 }
 
 /*
@@ -368,32 +315,31 @@ uint64_t volume_size(const struct array *a)
 int volume_read(struct array *a, uint8_t *buf, uint64_t off, size_t len)
 {
 	const struct meta *m = &a->m;
-	uint64_t ub = geom_unit_bytes(&m->g);
+	uint64_t ub = pair_unit_bytes(&m->p);
 	uint64_t split = m->state == META_COMPLETE ? UINT64_MAX : m->progress * ub;
+	uint64_t s0 = m->stage_unit * ub, s1 = s0 + m->stage_len;
 
 	while (len) {
-		uint64_t n = len, unit = off / ub;
+		uint64_t n = len;
 		int e;
 
 		if (off < split && off + n > split)
 			n = split - off;
-		if (off >= split && m->stage_len && unit == m->stage_unit) {
+		if (m->stage_len && off < s0 && off + n > s0)
+			n = s0 - off;
+		if (m->stage_len && off >= s0 && off < s1) {
 			uint8_t *tmp = io_alloc(m->stage_len);
-			uint64_t in = off - unit * ub;
 
 			if (!tmp)
 				return -ENOMEM;
-			if (n > m->stage_len - in)
-				n = m->stage_len - in;
-			e = slot_io(a, tmp, m->stage_len, 0);
+			if (n > s1 - off)
+				n = s1 - off;
+			e = load_staged(a, tmp);
 			if (!e)
-				memcpy(buf, tmp + in, n);
+				memcpy(buf, tmp + (off - s0), n);
 			free(tmp);
 		} else {
-			if (off >= split && m->stage_len && off < m->stage_unit * ub &&
-			    off + n > m->stage_unit * ub)
-				n = m->stage_unit * ub - off;
-			e = off < split ? new_io(a, buf, off, n, 0) : old_io(a, buf, off, n, 0);
+			e = geo_read(a, off < split ? &m->p.to : &m->p.from, buf, off, n);
 		}
 		if (e)
 			return e;

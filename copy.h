@@ -2,12 +2,13 @@
 #ifndef RAIDMIG_COPY_H
 #define RAIDMIG_COPY_H
 
-#include "array.h"
+#include "run.h"
 
 int migrate(struct run *r);
 int staged_load(struct run *r);
 int restore_staged(struct run *r);
 int volume_read(struct array *a, uint8_t *buf, uint64_t off, size_t len);
 uint64_t volume_size(const struct array *a);
+uint32_t crc_of(const uint8_t *buf, uint64_t len);
 
 #endif

@@ -4,93 +4,69 @@
  * convert and plan share all of it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "checkpoint.h"
+#include "copy.h"
 #include "create.h"
+#include "mdarray.h"
 #include "probe.h"
+#include "report.h"
 #include "util.h"
 
 /*
- * A convert that stopped while creating its array wrote nothing but
- * metadata: generation 1, added members first. Such a member may be
- * overwritten by a new convert without --force: its newest valid copy is
- * generation 1, or its copy was torn before it became valid.
+ * Checks on the opened devices that need nothing but the devices. *ours
+ * says the source's tail holds raidmig's own structures, which --force lets
+ * convert overwrite. Returns 0 or -EINVAL after a message.
  */
-static int unstarted(struct dev *d)
+int create_check_devices(struct dev *d, int count, int force, int *ours)
 {
-	struct meta m[META_COPIES];
-	const char *why[META_COPIES];
-	int c = array_read_copies(d, m, why);
+	char what[128], u[33];
 
-	return c == -1 || (c >= 0 && m[c].generation == 1);
-}
-
-/*
- * A creation cut short: no valid copy on the source, and every added member
- * holds a valid generation 1 of one array that names a source of this size.
- * The source's metadata blocks then hold only raidmig's own torn writes
- * (they read as zeros when that convert checked them), so they are not
- * data; a source with raidmig metadata that is not this is refused.
- */
-static int source_cut_short(struct dev *d, int n)
-{
-	struct meta m[META_COPIES], first;
-	const char *why[META_COPIES];
-
-	if (array_read_copies(&d[0], m, why) != -1)
-		return 0;
-	for (int i = 1; i < n; i++) {
-		int c = array_read_copies(&d[i], m, why);
-
-		if (c < 0 || m[c].generation != 1 || m[c].member_index != (uint32_t)i ||
-		    m[c].member[0].size != d[0].size)
-			return 0;
-		if (i == 1)
-			first = m[c];
-		else if (memcmp(first.array_uuid, m[c].array_uuid, 16))
-			return 0;
-	}
-	return 1;
-}
-
-/* Checks on the opened devices that need nothing but the devices. */
-int create_check_devices(struct dev *d, int count, int force, int *cut_short)
-{
-	char what[128];
-	int magic[MAX_MEMBERS] = { 0 }, any = 0;
-
+	*ours = 0;
 	if (probe_check_use(d, count, 1, force))
 		return -EINVAL;
 	for (int i = 0; i < count; i++) {
+		struct meta m = { 0 };
+		enum member_state st;
+		int s;
+
+		if (d[i].size > MAX_DISK_BYTES) {
+			log_err("%s: larger than the %llu bytes (256 TiB) raidmig handles", d[i].path,
+				(unsigned long long)MAX_DISK_BYTES);
+			return -EINVAL;
+		}
 		if (d[i].sector != d[0].sector) {
 			log_err("%s: logical sector size %u differs from %s's %u", d[i].path,
 				d[i].sector, d[0].path, d[0].sector);
 			return -EINVAL;
 		}
-		magic[i] = probe_raidmig_magic(&d[i]);
-		if (magic[i] < 0) {
-			log_err("%s: cannot read: %s", d[i].path, strerror(-magic[i]));
+		st = array_member_state(&d[i], &m);
+		if ((int)st < 0) {
+			log_err("%s: cannot read", d[i].path);
 			return -EINVAL;
 		}
-		any |= magic[i];
-	}
-	/* the source's magic, or its torn remains, may be a creation cut short */
-	*cut_short = any && source_cut_short(d, count);
-	if (magic[0] && !*cut_short) {
-		log_err("%s: already carries raidmig metadata: use 'raidmig resume'", d[0].path);
-		return -EINVAL;
-	}
-	for (int i = 1; i < count && !force; i++) {
-		int s;
-
-		if (magic[i] && !unstarted(&d[i])) {
-			log_err("%s: carries raidmig metadata of another array: use --force to overwrite it",
-				d[i].path);
+		uuid_hex(m.array_uuid, u);
+		if (st == RM_MIGRATING || (st == RM_UNSTARTED && i == 0)) {
+			log_err("%s: carries raidmig metadata of an unfinished conversion (array %s): run 'raidmig resume' with its devices to finish it ('raidmig wipe --force' discards it, and the data not yet migrated with it)",
+				d[i].path, u);
 			return -EINVAL;
 		}
+		if ((st == RM_COMPLETE || st == RM_DAMAGED) && !force) {
+			log_err("%s: carries raidmig metadata of %s: use --force to overwrite it, or 'raidmig wipe' first",
+				d[i].path, st == RM_COMPLETE ? "a finished conversion" : "a conversion, damaged");
+			return -EINVAL;
+		}
+		if (i == 0) {
+			*ours = st != RM_NONE;
+			continue;
+		}
+		if (st == RM_UNSTARTED || st == RM_TORN || force)
+			continue;	/* a creation cut short left nothing but its metadata */
 		s = probe_signature(&d[i], what, sizeof(what));
 		if (s < 0) {
 			log_err("%s: cannot probe with libblkid", d[i].path);
@@ -105,63 +81,107 @@ int create_check_devices(struct dev *d, int count, int force, int *cut_short)
 	return 0;
 }
 
-/* Work out the geometry; refuse members too small for the data. */
-int create_geometry(struct dev *d, int n, uint32_t level, uint32_t chunk, int cut_short,
-		    struct geom *g)
+/* The smallest member cannot hold `data` bytes of the source in the new layout. */
+static int too_small(struct dev *d, const struct pair *p, uint64_t data)
 {
-	uint64_t config, limit, end, need;
+	struct pair q = *p;
+	uint64_t rows, have = p->to.member_data;
+	char sz[32];
 
-	memset(g, 0, sizeof(*g));
-	g->level = level;
-	g->chunk = chunk;
-	g->members = (uint32_t)n;
-	config = geom_config_bytes(g);
-	if (chunk % d[0].sector) {
-		log_err("chunk %u is not a multiple of the %u-byte sector", chunk, d[0].sector);
+	q.data_size = data;
+	rows = pair_units(&q) * pair_unit_depth(&q);
+	fmt_size(sz, sizeof(sz), rows > have ? rows - have : 0);
+	log_err("%s: too small: each member needs %llu bytes of data area for the source's %llu bytes of data over %u members (%s more)",
+		d->path, (unsigned long long)rows, (unsigned long long)data, p->to.members, sz);
+	return -EINVAL;
+}
+
+/*
+ * Work out the geometry: the data to migrate on the source and the member
+ * data size every member can hold. Refuses members too small for the data.
+ */
+int create_geometry(struct dev *d, int n, const struct geom *want, int ours, struct pair *p)
+{
+	uint64_t room, end, rows, cap;
+	const char *why;
+	int small = 0, blank;
+
+	memset(p, 0, sizeof(*p));
+	p->to = *want;
+	p->to.members = (uint32_t)n;
+	p->from.level = LEVEL_PLAIN;
+	p->from.chunk = META_BLOCK;
+	p->from.members = 1;
+	if (p->to.chunk % d[0].sector) {
+		log_err("chunk %u is not a multiple of the %u-byte sector", p->to.chunk, d[0].sector);
 		return -EINVAL;
 	}
-	if (geom_usable_end(d[0].size) <= config) {
-		log_err("%s: too small to hold the configuration area (%llu bytes)", d[0].path,
-			(unsigned long long)config);
+	p->to.member_data = geom_stripe_depth(&p->to);
+	why = geom_check(&p->to);
+	if (why) {
+		char name[64];
+
+		log_err("%s over %d members: %s", geom_level_name(&p->to, name, sizeof(name)), n, why);
 		return -EINVAL;
 	}
-	limit = geom_usable_end(d[0].size) - config;
+	/* the most every member can hold, then the most the source may hand over */
+	p->to.member_data = UINT64_MAX;
+	for (int i = 0; i < n; i++) {
+		uint64_t md = geom_round_member(&p->to, meta_data_room(p, d[i].size));
+
+		if (md < p->to.member_data) {
+			p->to.member_data = md;
+			small = i;
+		}
+	}
+	room = meta_data_room(p, d[0].size);
+	if (room == 0 || p->to.member_data == 0) {
+		log_err("%s: too small to hold the configuration area", d[small].path);
+		return -EINVAL;
+	}
+	cap = geom_capacity(&p->to);
 	if (d[0].fd < 0)
-		end = limit;	/* plan --size: a disk with no signature */
-	else if (probe_source_end(&d[0], limit, cut_short, &end))
+		end = room, blank = 1;	/* plan --size: a disk with no signature */
+	else if (probe_source_end(&d[0], room, ours, &end, &blank))
 		return -EINVAL;
+	/* a source with no signature: its end up to its area is data, unless it is zeros */
+	if (blank && end > cap) {
+		int z = d[0].fd < 0 ? 1 : probe_zero(&d[0], cap, end);
+
+		if (z < 0)
+			return -EINVAL;
+		if (z)
+			end = cap;
+	}
 	end = (end + d[0].sector - 1) / d[0].sector * d[0].sector;
+	if (end > cap)
+		return too_small(&d[small], p, end);
 	if (end == 0) {
 		log_err("%s: holds no data to migrate", d[0].path);
 		return -EINVAL;
 	}
-	g->data_size = end;
-	/* each member needs its share of the data, in whole chunks, plus the area */
-	need = (end + (uint64_t)n * chunk - 1) / ((uint64_t)n * chunk) * chunk + config;
-	g->member_data = UINT64_MAX;
-	for (int i = 0; i < n; i++) {
-		uint64_t md = geom_member_data_for(d[i].size, config, chunk);
-
-		if (geom_usable_end(d[i].size) < need) {
-			char sz[32];
-
-			fmt_size(sz, sizeof(sz), need - geom_usable_end(d[i].size));
-			log_err("%s: too small: a member needs %llu bytes for %llu bytes of data over %d members (%s more)",
-				d[i].path, (unsigned long long)need, (unsigned long long)end, n, sz);
-			return -EINVAL;
-		}
-		if (md < g->member_data)
-			g->member_data = md;
+	p->data_size = end;
+	p->from.member_data = (end + META_BLOCK - 1) / META_BLOCK * META_BLOCK;
+	/* every member needs the rows holding the data, in whole units */
+	rows = pair_units(p) * pair_unit_depth(p);
+	if (rows > p->to.member_data)
+		return too_small(&d[small], p, end);
+	why = pair_check(p);
+	if (why) {
+		log_err("cannot migrate: %s", why);
+		return -EINVAL;
 	}
 	return 0;
 }
 
 /*
- * Create the array: on every member clear copy 0 and write generation 1 to
- * copy 1. The added members go first and are flushed before the source is
- * marked, so a crash here leaves either an unmarked source (convert can be
- * run again: an added member whose newest generation is 1 holds no data yet)
- * or a complete generation 1 that resume takes up.
+ * Create the array: on every member clear copy 0, write generation 1 to
+ * copy 1 and the md superblock marked as migrating. The added members go
+ * first and are flushed before the source is marked, so a crash here
+ * leaves either an unmarked source (convert can be run again: an added
+ * member whose newest generation is 1 holds no data yet; or resume finds
+ * the source by its size and first bytes) or a complete generation 1 that
+ * resume takes up.
  */
 int create_write_initial(struct run *r)
 {
@@ -180,6 +200,8 @@ int create_write_initial(struct run *r)
 			log_err("%s: metadata write failed: %s", dv->path, strerror(-e));
 		else
 			e = ck_write_meta_member(r, i);
+		if (!e)
+			e = md_mark(r->a, i, r->mbuf);
 	}
 	free(zero);
 	if (!e)
@@ -187,25 +209,62 @@ int create_write_initial(struct run *r)
 	return e;
 }
 
-/* The metadata of a new array over a->dev[0..n), generation 0. */
-int create_meta(struct array *a, const struct geom *g, const struct journal *jp)
+/* The default array name: the source's file name, in md's characters. */
+static void default_name(const char *src, char *name)
 {
-	memset(&a->m, 0, sizeof(a->m));
-	a->m.g = *g;
-	a->m.sector_size = a->dev[0].sector;
-	a->m.state = META_MIGRATING;
-	if (getrandom(a->m.array_uuid, 16, 0) != 16) {
+	const char *b = strrchr(src, '/');
+	int n = 0;
+
+	for (b = b ? b + 1 : src; *b && n < MD_NAME_MAX; b++)
+		name[n++] = (*b >= 'a' && *b <= 'z') || (*b >= 'A' && *b <= 'Z') ||
+			    (*b >= '0' && *b <= '9') || *b == '.' || *b == '-' || *b == '_' ? *b : '_';
+	name[n] = 0;
+	if (!n)
+		strcpy(name, "raidmig");
+}
+
+/*
+ * The metadata of a new array over a->dev[0..n), generation 0. `name` is
+ * md's array name (NULL: the default). Reads the source's first bytes for
+ * source_crc. Returns 0 or -errno after a message.
+ */
+int create_meta(struct array *a, const struct pair *p, const struct journal *jp, const char *name)
+{
+	struct meta *m = &a->m;
+
+	memset(m, 0, sizeof(*m));
+	m->p = *p;
+	m->sector_size = a->dev[0].sector;
+	m->state = META_MIGRATING;
+	m->ctime = (uint64_t)time(NULL);
+	m->md_events = 1;
+	if (name)
+		snprintf(m->name, sizeof(m->name), "%s", name);
+	else
+		default_name(a->dev[0].path, m->name);
+	if (getrandom(m->array_uuid, 16, 0) != 16) {
 		log_err("getrandom: %s", strerror(errno));
 		return -EIO;
 	}
 	for (uint32_t i = 0; i < a->n; i++) {
-		if (getrandom(a->m.member[i].uuid, 16, 0) != 16)
+		if (getrandom(m->member[i].uuid, 16, 0) != 16)
 			return -EIO;
-		a->m.member[i].size = a->dev[i].size;
+		m->member[i].size = a->dev[i].size;
 	}
 	if (jp) {
-		a->m.journal_crc = jp->crc;
-		a->m.journal_size = jp->size;
+		m->journal_flags = JOURNAL_GIVEN;
+		m->journal_crc = jp->crc;
+		m->journal_size = jp->size;
+		m->journal_data_crc = jp->data_crc;
+	}
+	if (a->dev[0].fd >= 0) {
+		int err;
+
+		m->source_crc = array_source_crc(&a->dev[0], p->data_size, &err);
+		if (err) {
+			log_err("%s: cannot read", a->dev[0].path);
+			return -EIO;
+		}
 	}
 	return 0;
 }

@@ -43,6 +43,12 @@ int dev_readv(struct dev *d, struct iovec *iov, int cnt, uint64_t off);
 int dev_writev(struct dev *d, struct iovec *iov, int cnt, uint64_t off);
 int dev_flush(struct dev *d);
 void *io_alloc(size_t len);
+
+/* A member not given (cat of a degraded array); plan's disks have no fd either. */
+static inline int dev_missing(const struct dev *d)
+{
+	return d->fd < 0 && !io_dry;
+}
 void dev_for_copying(struct dev *d);
 
 #endif

@@ -34,6 +34,23 @@ static int bad(const struct journal *j, unsigned line, const char *what, const c
 	return -EINVAL;
 }
 
+/* A file= path: absolute, or relative to the journal's own directory. */
+static char *resolve(const char *journal, const char *file)
+{
+	const char *slash = strrchr(journal, '/');
+	size_t dir = slash ? (size_t)(slash - journal) + 1 : 0;
+	char *p;
+
+	if (file[0] == '/' || !dir)
+		return strdup(file);
+	p = malloc(dir + strlen(file) + 1);
+	if (p) {
+		memcpy(p, journal, dir);
+		strcpy(p + dir, file);
+	}
+	return p;
+}
+
 static int parse_record(struct journal *j, char *s, unsigned line,
 			uint64_t volume_size, uint32_t sector, struct jrec *r)
 {
@@ -72,7 +89,7 @@ static int parse_record(struct journal *j, char *s, unsigned line,
 			r->kind = JDATA_FILE;
 			if (!*val)
 				return bad(j, line, "empty file name", 0);
-			r->file = strdup(val);
+			r->file = resolve(j->path, val);
 			if (!r->file)
 				return -ENOMEM;
 		} else if (!strcmp(key, "skip") && !have_skip++) {
@@ -158,6 +175,38 @@ int journal_parse(struct journal *j, const char *text, size_t len,
 	return 0;
 }
 
+/*
+ * The crc32 of the data of every file= record, in order, so that a resume
+ * can tell that a data file changed since convert read it.
+ */
+static int data_crc(struct journal *j)
+{
+	size_t cap = 1 << 20;
+	uint8_t *buf = malloc(cap);
+	uLong c = crc32(0L, Z_NULL, 0);
+
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = 0; i < j->count; i++) {
+		const struct jrec *r = &j->rec[i];
+
+		for (uint64_t pos = 0; r->kind == JDATA_FILE && pos < r->length; ) {
+			size_t n = r->length - pos < cap ? (size_t)(r->length - pos) : cap;
+
+			if (journal_data(r, pos, buf, n)) {
+				log_err("%s:%u: cannot read %s", j->path, r->line, r->file);
+				free(buf);
+				return -EINVAL;
+			}
+			c = crc32(c, buf, (uInt)n);
+			pos += n;
+		}
+	}
+	free(buf);
+	j->data_crc = (uint32_t)c;
+	return 0;
+}
+
 int journal_load(struct journal *j, const char *path, uint64_t volume_size,
 		 uint32_t sector)
 {
@@ -192,6 +241,8 @@ int journal_load(struct journal *j, const char *path, uint64_t volume_size,
 	close(fd);
 	e = journal_parse(j, text, (size_t)st.st_size, volume_size, sector);
 	free(text);
+	if (!e)
+		e = data_crc(j);
 	if (e)
 		journal_free(j);
 	return e;

@@ -21,6 +21,7 @@ struct journal {
 	const char *path;
 	uint32_t crc;		/* crc32 of the whole file */
 	uint64_t size;		/* bytes of the file */
+	uint32_t data_crc;	/* crc32 of the data of every file= record, in order */
 	struct jrec *rec;
 	size_t count;
 };

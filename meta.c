@@ -1,24 +1,40 @@
 /*
- * meta.c: the on-disk metadata. One copy is a META_BLOCK-byte little-endian
- * record ending in a zlib crc32 of everything before it. The decoder trusts
- * nothing: a copy with a good CRC but impossible fields is refused, because
- * a resume that believed it would overwrite user data.
+ * meta.c: raidmig's own metadata, and where it lives on every member. One
+ * copy is a META_BLOCK-byte little-endian record ending in a zlib crc32 of
+ * everything before it. The decoder trusts nothing: a copy with a good CRC
+ * but impossible fields is refused, because a resume that believed it
+ * would overwrite user data.
+ *
+ * The end of every member, from the top (md-format.md 1.2 and 1.3):
+ *     md's v1.0 superblock, 4 KiB at mdsb_offset(size), and the tail
+ *     md's bad-block log, the 4 KiB below it (bblog_offset -8 sectors)
+ *     metadata copies 1 and 0, 4 KiB each, below that
+ *     the staging slot: one unit of the new layout spread over its members
+ *     free space, then the member's data area from byte 0
+ * Once the migration is complete md owns all of it: a bitmap added with
+ * mdadm --grow may take the place of the metadata and the slot.
  *
  * Layout of one copy (offsets in bytes):
  *     0  magic "RAIDMIG1"         8  u32 version     12 u32 block size
  *    16  array uuid[16]          32  u64 generation
- *    40  u32 level   44 u32 layout   48 u32 chunk   52 u32 members
- *    56  u32 member index         60  u32 state      64 u32 sector size
- *    68  u32 journal crc          72  u64 member data bytes
- *    80  u64 data size            88  u64 progress (units)
- *    96  u64 staged unit         104  u64 staged bytes   112 u32 staged crc
- *   120  u64 journal size        128  u64 journal records applied
+ *    40  u32 state   44 u32 member index   48 u32 sector size   52 u32 staged crc
+ *    56  u64 data size           64  u64 progress (units)
+ *    72  u64 staged unit         80  u64 staged bytes
+ *    88  u64 journal size        96  u64 journal records applied
+ *   104  u32 journal crc        108  u32 journal data crc
+ *   112  u32 source crc         116  u32 journal flags
+ *   120  u64 md ctime           128  u64 md events
+ *   136  old layout, 160 new layout: { s32 level, u32 layout, u32 chunk,
+ *        u32 members, u64 member data bytes }
+ *   184  md name[32]
  *   256  member table: MAX_MEMBERS x { uuid[16], u64 size, u64 0 }
  *  4092  u32 crc32 of bytes [0, 4092)
  */
 #include <string.h>
 #include <zlib.h>
 
+#include "bytes.h"
+#include "mdsb.h"
 #include "meta.h"
 
 static const char magic[8] = { 'R', 'A', 'I', 'D', 'M', 'I', 'G', '1' };
@@ -27,39 +43,27 @@ static const char magic[8] = { 'R', 'A', 'I', 'D', 'M', 'I', 'G', '1' };
 #define MEMBER_REC	32
 #define OFF_CRC		(META_BLOCK - 4)
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	uint32_t v = 0;
-
-	for (int i = 3; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static uint32_t block_crc(const uint8_t *buf)
 {
 	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, OFF_CRC);
+}
+
+static void put_geom(uint8_t *b, const struct geom *g)
+{
+	put32(b, (uint32_t)g->level);
+	put32(b + 4, g->layout);
+	put32(b + 8, g->chunk);
+	put32(b + 12, g->members);
+	put64(b + 16, g->member_data);
+}
+
+static void get_geom(const uint8_t *b, struct geom *g)
+{
+	g->level = (int32_t)get32(b);
+	g->layout = get32(b + 4);
+	g->chunk = get32(b + 8);
+	g->members = get32(b + 12);
+	g->member_data = get64(b + 16);
 }
 
 void meta_encode(const struct meta *m, uint8_t *buf)
@@ -70,23 +74,26 @@ void meta_encode(const struct meta *m, uint8_t *buf)
 	put32(buf + 12, META_BLOCK);
 	memcpy(buf + 16, m->array_uuid, 16);
 	put64(buf + 32, m->generation);
-	put32(buf + 40, m->g.level);
-	put32(buf + 44, m->g.layout);
-	put32(buf + 48, m->g.chunk);
-	put32(buf + 52, m->g.members);
-	put32(buf + 56, m->member_index);
-	put32(buf + 60, m->state);
-	put32(buf + 64, m->sector_size);
-	put32(buf + 68, m->journal_crc);
-	put64(buf + 72, m->g.member_data);
-	put64(buf + 80, m->g.data_size);
-	put64(buf + 88, m->progress);
-	put64(buf + 96, m->stage_unit);
-	put64(buf + 104, m->stage_len);
-	put32(buf + 112, m->stage_crc);
-	put64(buf + 120, m->journal_size);
-	put64(buf + 128, m->journal_done);
-	for (uint32_t i = 0; i < m->g.members && i < MAX_MEMBERS; i++) {
+	put32(buf + 40, m->state);
+	put32(buf + 44, m->member_index);
+	put32(buf + 48, m->sector_size);
+	put32(buf + 52, m->stage_crc);
+	put64(buf + 56, m->p.data_size);
+	put64(buf + 64, m->progress);
+	put64(buf + 72, m->stage_unit);
+	put64(buf + 80, m->stage_len);
+	put64(buf + 88, m->journal_size);
+	put64(buf + 96, m->journal_done);
+	put32(buf + 104, m->journal_crc);
+	put32(buf + 108, m->journal_data_crc);
+	put32(buf + 112, m->source_crc);
+	put32(buf + 116, m->journal_flags);
+	put64(buf + 120, m->ctime);
+	put64(buf + 128, m->md_events);
+	put_geom(buf + 136, &m->p.from);
+	put_geom(buf + 160, &m->p.to);
+	memcpy(buf + 184, m->name, MD_NAME_MAX);
+	for (uint32_t i = 0; i < MAX_MEMBERS; i++) {
 		uint8_t *r = buf + OFF_TABLE + i * MEMBER_REC;
 
 		memcpy(r, m->member[i].uuid, 16);
@@ -98,22 +105,22 @@ void meta_encode(const struct meta *m, uint8_t *buf)
 /* The field checks: each returns the reason a decoded copy is impossible. */
 static const char *check_fields(const struct meta *m)
 {
-	const char *why = geom_check(&m->g);
+	const char *why = pair_check(&m->p);
 	uint64_t units;
 
 	if (why)
 		return why;
 	if (m->sector_size != 512 && m->sector_size != 4096)
 		return "sector size not 512 or 4096";
-	if (m->g.chunk % m->sector_size || m->g.data_size % m->sector_size)
+	if (m->p.to.chunk % m->sector_size || m->p.data_size % m->sector_size)
 		return "sizes not a multiple of the sector size";
 	if (m->generation == 0)
 		return "generation 0";
 	if (m->state != META_MIGRATING && m->state != META_COMPLETE)
 		return "unknown state";
-	if (m->member_index >= m->g.members)
+	if (m->member_index >= pair_members(&m->p))
 		return "member index out of range";
-	units = geom_units(&m->g);
+	units = pair_units(&m->p);
 	if (m->progress > units)
 		return "checkpoint past the end of the data";
 	if (m->state == META_COMPLETE && m->progress != units)
@@ -121,20 +128,25 @@ static const char *check_fields(const struct meta *m)
 	if (m->stage_len) {
 		uint64_t off, len;
 
-		geom_unit_extent(&m->g, m->stage_unit, &off, &len);
+		pair_unit_extent(&m->p, m->stage_unit, &off, &len);
 		if (m->stage_unit >= units || m->stage_len != len ||
-		    m->stage_len > geom_slot_bytes(&m->g) * m->g.members)
+		    m->stage_len > pair_slot_bytes(&m->p) * m->p.to.members)
 			return "staging length does not fit the slot";
 		if (m->stage_unit != m->progress)
 			return "staged unit is not the next unit";
 	}
-	if (m->journal_size == 0 && (m->journal_crc || m->journal_done))
+	if (!(m->journal_flags & JOURNAL_GIVEN) &&
+	    (m->journal_crc || m->journal_done || m->journal_size || m->journal_data_crc))
 		return "journal position without a journal";
-	for (uint32_t i = 0; i < m->g.members; i++) {
-		uint64_t cfg = geom_config_bytes(&m->g);
+	if (m->journal_flags & ~JOURNAL_GIVEN)
+		return "unknown journal flags";
+	if (memchr(m->name, 0, MD_NAME_MAX + 1) == NULL)
+		return "array name not terminated";
+	for (uint32_t i = 0; i < pair_members(&m->p); i++) {
+		uint64_t room = meta_data_room(&m->p, m->member[i].size);
 
-		if (geom_member_data_for(m->member[i].size, cfg, m->g.chunk) <
-		    m->g.member_data)
+		if ((i < m->p.to.members && room < m->p.to.member_data) ||
+		    (i < m->p.from.members && room < m->p.from.member_data))
 			return "member table: member smaller than its data area";
 	}
 	return 0;
@@ -161,23 +173,26 @@ int meta_decode(const uint8_t *buf, struct meta *m, const char **why)
 	}
 	memcpy(m->array_uuid, buf + 16, 16);
 	m->generation = get64(buf + 32);
-	m->g.level = get32(buf + 40);
-	m->g.layout = get32(buf + 44);
-	m->g.chunk = get32(buf + 48);
-	m->g.members = get32(buf + 52);
-	m->member_index = get32(buf + 56);
-	m->state = get32(buf + 60);
-	m->sector_size = get32(buf + 64);
-	m->journal_crc = get32(buf + 68);
-	m->g.member_data = get64(buf + 72);
-	m->g.data_size = get64(buf + 80);
-	m->progress = get64(buf + 88);
-	m->stage_unit = get64(buf + 96);
-	m->stage_len = get64(buf + 104);
-	m->stage_crc = get32(buf + 112);
-	m->journal_size = get64(buf + 120);
-	m->journal_done = get64(buf + 128);
-	for (uint32_t i = 0; i < m->g.members && i < MAX_MEMBERS; i++) {
+	m->state = get32(buf + 40);
+	m->member_index = get32(buf + 44);
+	m->sector_size = get32(buf + 48);
+	m->stage_crc = get32(buf + 52);
+	m->p.data_size = get64(buf + 56);
+	m->progress = get64(buf + 64);
+	m->stage_unit = get64(buf + 72);
+	m->stage_len = get64(buf + 80);
+	m->journal_size = get64(buf + 88);
+	m->journal_done = get64(buf + 96);
+	m->journal_crc = get32(buf + 104);
+	m->journal_data_crc = get32(buf + 108);
+	m->source_crc = get32(buf + 112);
+	m->journal_flags = get32(buf + 116);
+	m->ctime = get64(buf + 120);
+	m->md_events = get64(buf + 128);
+	get_geom(buf + 136, &m->p.from);
+	get_geom(buf + 160, &m->p.to);
+	memcpy(m->name, buf + 184, MD_NAME_MAX);
+	for (uint32_t i = 0; i < MAX_MEMBERS; i++) {
 		const uint8_t *r = buf + OFF_TABLE + i * MEMBER_REC;
 
 		memcpy(m->member[i].uuid, r, 16);
@@ -187,16 +202,27 @@ int meta_decode(const uint8_t *buf, struct meta *m, const char **why)
 	return *why ? -1 : 0;
 }
 
-/* Where copy 0 or 1 lives on a member of this size. */
+/* Where copy 0 or 1 lives on a member of this size: below md's bad-block log. */
 uint64_t meta_copy_offset(uint64_t member_size, int copy)
 {
-	return geom_usable_end(member_size) - (uint64_t)(META_COPIES - copy) * META_BLOCK;
+	return mdsb_offset(member_size) - BBLOG_BYTES -
+	       (uint64_t)(META_COPIES - copy) * META_BLOCK;
 }
 
 /* Where this member's part of the staging slot starts. */
-uint64_t meta_slot_offset(const struct meta *m, uint64_t member_size)
+uint64_t meta_slot_offset(const struct pair *p, uint64_t member_size)
 {
-	return geom_usable_end(member_size) - geom_config_bytes(&m->g);
+	return meta_copy_offset(member_size, 0) - pair_slot_bytes(p);
+}
+
+/* Bytes of a member of this size below its configuration area; 0 if it has no room. */
+uint64_t meta_data_room(const struct pair *p, uint64_t member_size)
+{
+	uint64_t need = pair_slot_bytes(p) + (uint64_t)META_COPIES * META_BLOCK + BBLOG_BYTES + 3 * 4096;
+
+	if (member_size < need)
+		return 0;
+	return meta_slot_offset(p, member_size);
 }
 
 const char *meta_state_name(uint32_t state)

@@ -90,7 +90,7 @@ int probe_raidmig_magic(struct dev *d)
 
 	if (!blk)
 		return -ENOMEM;
-	if (d->size < 2 * (uint64_t)META_COPIES * META_BLOCK) {
+	if (d->size < 64 * (uint64_t)META_BLOCK) {
 		free(blk);
 		return 0;
 	}
@@ -168,6 +168,17 @@ static int area_is_zero(struct dev *d, uint64_t from, uint64_t to)
 	return zero;
 }
 
+/* Do bytes [from, to) of the device read as zeros? 1, 0, or -EINVAL after a message. */
+int probe_zero(struct dev *d, uint64_t from, uint64_t to)
+{
+	int z = area_is_zero(d, from, to);
+
+	if (z < 0)
+		log_err("%s: cannot read bytes %llu to %llu", d->path, (unsigned long long)from,
+			(unsigned long long)to);
+	return z < 0 ? -EINVAL : z;
+}
+
 static int need_room(struct dev *d, uint64_t end, uint64_t limit, const char *what)
 {
 	char sz[32];
@@ -180,20 +191,28 @@ static int need_room(struct dev *d, uint64_t end, uint64_t limit, const char *wh
 
 /*
  * Where the source's data ends; `limit` is where its configuration area
- * starts; `own_meta` says its metadata blocks hold raidmig's own metadata
- * from a creation cut short. Returns 0 with *end <= limit, or -EINVAL
- * after a message.
+ * starts; `ours` says its tail holds raidmig's own metadata and md
+ * superblock, from a conversion the user has let --force overwrite: that
+ * superblock is then no signature of the source's, and its blocks are not
+ * data. Returns 0 with *end <= limit, and *blank set when the source has
+ * no signature (its data is everything before `limit`), or -EINVAL after a
+ * message.
  */
-int probe_source_end(struct dev *d, uint64_t limit, int own_meta, uint64_t *end)
+int probe_source_end(struct dev *d, uint64_t limit, int ours, uint64_t *end, int *blank)
 {
 	blkid_probe pr = new_probe(d);
 	const char *type = NULL;
+	char *raid[] = { "linux_raid_member", NULL };
+	uint64_t tail;
 	int rc, z;
 
+	*blank = 0;
 	if (!pr) {
 		log_err("%s: cannot probe with libblkid", d->path);
 		return -EINVAL;
 	}
+	if (ours)
+		blkid_probe_filter_superblocks_type(pr, BLKID_FLTR_NOTIN, raid);
 	rc = blkid_do_safeprobe(pr);
 	if (rc < 0) {
 		blkid_free_probe(pr);
@@ -221,16 +240,16 @@ int probe_source_end(struct dev *d, uint64_t limit, int own_meta, uint64_t *end)
 	}
 	blkid_free_probe(pr);
 	*end = limit;
-	/* a creation cut short left its own metadata there: check the slot only */
-	z = area_is_zero(d, limit, geom_usable_end(d->size) -
-			 (own_meta ? (uint64_t)META_COPIES * META_BLOCK : 0));
+	*blank = 1;
+	tail = ours ? meta_copy_offset(d->size, 0) : d->size;
+	z = area_is_zero(d, limit, tail);
 	if (z < 0) {
 		log_err("%s: cannot read the end of the disk", d->path);
 		return -EINVAL;
 	}
 	if (!z) {
 		log_err("%s: no partition table or filesystem found, and the last %llu bytes (the configuration area) are not zero: free them, or partition the disk so raidmig can see where the data ends",
-			d->path, (unsigned long long)(geom_usable_end(d->size) - limit));
+			d->path, (unsigned long long)(d->size - limit));
 		return -EINVAL;
 	}
 	return 0;

@@ -8,7 +8,8 @@
 #include "io.h"
 
 int probe_signature(struct dev *d, char *what, size_t len);
-int probe_source_end(struct dev *d, uint64_t limit, int own_meta, uint64_t *end);
+int probe_source_end(struct dev *d, uint64_t limit, int ours, uint64_t *end, int *blank);
+int probe_zero(struct dev *d, uint64_t from, uint64_t to);
 int probe_mounted(const struct dev *d);
 int probe_loop_backing(const struct dev *d, char *loop, size_t len);
 int probe_raidmig_magic(struct dev *d);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "checkpoint.h"
+#include "mdsb.h"
 #include "report.h"
 #include "util.h"
 
@@ -35,6 +36,16 @@ void uuid_hex(const uint8_t *u, char *out)
 		sprintf(out + 2 * i, "%02x", u[i]);
 }
 
+/* A UUID as mdadm prints it: xxxxxxxx:xxxxxxxx:xxxxxxxx:xxxxxxxx (out: 36 bytes). */
+void uuid_md(const uint8_t *u, char *out)
+{
+	for (int i = 0, o = 0; i < 16; i++) {
+		o += sprintf(out + o, "%02x", u[i]);
+		if (i % 4 == 3 && i < 15)
+			out[o++] = ':';
+	}
+}
+
 void report_summary(const struct run *r, double secs, int json)
 {
 	double mbs = secs > 0 ? (double)io_stats.bytes_written / secs / 1e6 : 0;
@@ -46,7 +57,7 @@ void report_summary(const struct run *r, double secs, int json)
 		       (unsigned long long)io_stats.bytes_written, (unsigned long long)r->meta_writes,
 		       (unsigned long long)io_stats.flushes);
 		reasons(r, 1);
-		printf("}, \"seconds\": %.3f}\n", secs);
+		printf("}, \"commit_seconds\": %.3f, \"seconds\": %.3f}\n", r->commit_seconds, secs);
 		return;
 	}
 	printf("units            %llu\n", (unsigned long long)r->units_copied);
@@ -56,7 +67,8 @@ void report_summary(const struct run *r, double secs, int json)
 	printf("flushes          %llu\n", (unsigned long long)io_stats.flushes);
 	printf("checkpoints     ");
 	reasons(r, 0);
-	printf("seconds          %.3f (%.1f MB/s written)\n", secs, mbs);
+	printf("seconds          %.3f (%.1f MB/s written), %.3f in checkpoints\n", secs, mbs,
+	       r->commit_seconds);
 }
 
 /*
@@ -67,7 +79,7 @@ void report_progress(const struct run *r, int final)
 {
 	static double last;
 	double now = now_seconds(), el = now - r->t0;
-	uint64_t units = geom_units(&r->a->m.g), ck = 0, did = r->done - r->start_unit;
+	uint64_t units = pair_units(&r->a->m.p), ck = 0, did = r->done - r->start_unit;
 	double pct = units ? 100.0 * (double)r->done / (double)units : 100;
 	double mbs = el > 0 ? (double)io_stats.bytes_read / el / 1e6 : 0;
 	double eta = did ? el * (double)(units - r->done) / (double)did : 0;
@@ -93,16 +105,20 @@ void report_progress(const struct run *r, int final)
 
 void report_plan(const struct run *r, int json)
 {
-	const struct geom *g = &r->a->m.g;
-	char cap[32], cfg[32], data[32];
+	const struct pair *p = &r->a->m.p;
+	char cap[32], cfg[32], data[32], name[64];
+	uint64_t config = r->a->dev[0].size - meta_data_room(p, r->a->dev[0].size);
 
-	fmt_size(cap, sizeof(cap), geom_capacity(g));
-	fmt_size(cfg, sizeof(cfg), geom_config_bytes(g));
-	fmt_size(data, sizeof(data), g->data_size);
+	fmt_size(cap, sizeof(cap), geom_capacity(&p->to));
+	fmt_size(cfg, sizeof(cfg), config);
+	fmt_size(data, sizeof(data), p->data_size);
 	if (json) {
-		printf("{\"capacity\": %llu, \"config_bytes\": %llu, \"data_size\": %llu, \"units\": %llu, "
-		       "\"checkpoints\": {", (unsigned long long)geom_capacity(g),
-		       (unsigned long long)geom_config_bytes(g), (unsigned long long)g->data_size,
+		printf("{\"level\": %d, \"layout\": %u, \"chunk\": %u, \"members\": %u, "
+		       "\"capacity\": %llu, \"config_bytes\": %llu, \"data_size\": %llu, "
+		       "\"unit_bytes\": %llu, \"units\": %llu, \"checkpoints\": {",
+		       p->to.level, p->to.layout, p->to.chunk, p->to.members,
+		       (unsigned long long)geom_capacity(&p->to), (unsigned long long)config,
+		       (unsigned long long)p->data_size, (unsigned long long)pair_unit_bytes(p),
 		       (unsigned long long)r->units_copied);
 		reasons(r, 1);
 		printf("}, \"metadata_writes\": %llu, \"flushes\": %llu, \"bytes_staged\": %llu, "
@@ -112,10 +128,12 @@ void report_plan(const struct run *r, int json)
 		       (unsigned long long)io_stats.bytes_written);
 		return;
 	}
-	printf("plan: RAID%u over %u members, chunk %u KiB\n", g->level, g->members, g->chunk >> 10);
-	printf("capacity            %s (%llu bytes)\n", cap, (unsigned long long)geom_capacity(g));
-	printf("configuration area  %s per member (staging slot and 2 metadata copies)\n", cfg);
-	printf("data to migrate     %s in %llu units\n", data, (unsigned long long)r->units_copied);
+	printf("plan: %s over %u members, chunk %u KiB\n", geom_level_name(&p->to, name, sizeof(name)),
+	       p->to.members, p->to.chunk >> 10);
+	printf("capacity            %s (%llu bytes)\n", cap, (unsigned long long)geom_capacity(&p->to));
+	printf("configuration area  %s per member (staging slot, 2 metadata copies, md superblock)\n", cfg);
+	printf("data to migrate     %s in %llu units of %llu bytes\n", data,
+	       (unsigned long long)r->units_copied, (unsigned long long)pair_unit_bytes(p));
 	printf("checkpoints        ");
 	reasons(r, 0);
 	printf("metadata writes     %llu\n", (unsigned long long)r->meta_writes);
@@ -126,10 +144,18 @@ void report_plan(const struct run *r, int json)
 	printf("(checkpoints for the time limit are not counted: they depend on the speed)\n");
 }
 
+static void geom_json(const char *key, const struct geom *g)
+{
+	printf("\"%s\": {\"level\": %d, \"layout\": %u, \"chunk\": %u, \"members\": %u, "
+	       "\"member_data\": %llu}", key, g->level, g->layout, g->chunk, g->members,
+	       (unsigned long long)g->member_data);
+}
+
 void report_copy(const char *path, int c, const struct meta *m, const char *why,
 		 uint64_t off, int first, int json)
 {
-	char u[33];
+	const struct pair *p = &m->p;
+	char u[33], name[64];
 
 	if (json) {
 		printf("%s{\"device\": \"%s\", \"copy\": %d, \"offset\": %llu, \"valid\": %s", first ? "" : ",\n ",
@@ -139,19 +165,26 @@ void report_copy(const char *path, int c, const struct meta *m, const char *why,
 			return;
 		}
 		uuid_hex(m->array_uuid, u);
-		printf(", \"array\": \"%s\", \"generation\": %llu, \"state\": \"%s\", \"level\": %u, "
-		       "\"chunk\": %u, \"members\": %u, \"member_index\": %u, \"member_data\": %llu, "
-		       "\"data_size\": %llu, \"units\": %llu, \"checkpoint\": %llu, "
-		       "\"staging\": {\"unit\": %llu, \"length\": %llu, \"crc\": %u}, "
-		       "\"journal\": {\"size\": %llu, \"crc\": %u, \"applied\": %llu}, \"member_table\": [",
-		       u, (unsigned long long)m->generation, meta_state_name(m->state), m->g.level,
-		       m->g.chunk, m->g.members, m->member_index, (unsigned long long)m->g.member_data,
-		       (unsigned long long)m->g.data_size, (unsigned long long)geom_units(&m->g),
-		       (unsigned long long)m->progress, (unsigned long long)m->stage_unit,
-		       (unsigned long long)m->stage_len, m->stage_crc,
-		       (unsigned long long)m->journal_size, m->journal_crc,
-		       (unsigned long long)m->journal_done);
-		for (uint32_t i = 0; i < m->g.members; i++) {
+		printf(", \"array\": \"%s\", \"name\": \"%s\", \"generation\": %llu, \"state\": \"%s\", "
+		       "\"level\": %d, \"layout\": %u, \"chunk\": %u, \"members\": %u, "
+		       "\"member_index\": %u, \"member_data\": %llu, \"data_size\": %llu, "
+		       "\"unit_bytes\": %llu, \"units\": %llu, \"checkpoint\": %llu, ",
+		       u, m->name, (unsigned long long)m->generation, meta_state_name(m->state),
+		       p->to.level, p->to.layout, p->to.chunk, p->to.members, m->member_index,
+		       (unsigned long long)p->to.member_data, (unsigned long long)p->data_size,
+		       (unsigned long long)pair_unit_bytes(p), (unsigned long long)pair_units(p),
+		       (unsigned long long)m->progress);
+		geom_json("from", &p->from);
+		printf(", ");
+		geom_json("to", &p->to);
+		printf(", \"staging\": {\"unit\": %llu, \"length\": %llu, \"crc\": %u}, "
+		       "\"journal\": {\"given\": %s, \"size\": %llu, \"crc\": %u, \"data_crc\": %u, "
+		       "\"applied\": %llu}, \"source_crc\": %u, \"member_table\": [",
+		       (unsigned long long)m->stage_unit, (unsigned long long)m->stage_len, m->stage_crc,
+		       m->journal_flags & JOURNAL_GIVEN ? "true" : "false",
+		       (unsigned long long)m->journal_size, m->journal_crc, m->journal_data_crc,
+		       (unsigned long long)m->journal_done, m->source_crc);
+		for (uint32_t i = 0; i < pair_members(p); i++) {
 			uuid_hex(m->member[i].uuid, u);
 			printf("%s{\"uuid\": \"%s\", \"size\": %llu}", i ? ", " : "", u,
 			       (unsigned long long)m->member[i].size);
@@ -165,27 +198,70 @@ void report_copy(const char *path, int c, const struct meta *m, const char *why,
 		return;
 	}
 	uuid_hex(m->array_uuid, u);
-	printf("CRC ok\n  array %s generation %llu state %s\n"
-	       "  RAID%u chunk %u members %u, this is member %u\n"
-	       "  data %llu bytes in %llu units, member data %llu bytes\n"
-	       "  checkpoint %llu units\n",
-	       u, (unsigned long long)m->generation, meta_state_name(m->state), m->g.level,
-	       m->g.chunk, m->g.members, m->member_index, (unsigned long long)m->g.data_size,
-	       (unsigned long long)geom_units(&m->g), (unsigned long long)m->g.member_data,
-	       (unsigned long long)m->progress);
+	printf("CRC ok\n  array %s name %s generation %llu state %s\n",
+	       u, m->name, (unsigned long long)m->generation, meta_state_name(m->state));
+	printf("  from %s", geom_level_name(&p->from, name, sizeof(name)));
+	if (p->from.level != LEVEL_PLAIN)
+		printf(", chunk %u, %u members", p->from.chunk, p->from.members);
+	printf("\n  to %s, chunk %u, %u members, this is member %u\n",
+	       geom_level_name(&p->to, name, sizeof(name)), p->to.chunk, p->to.members,
+	       m->member_index);
+	printf("  data %llu bytes in %llu units of %llu bytes, member data %llu bytes\n"
+	       "  checkpoint %llu units\n", (unsigned long long)p->data_size,
+	       (unsigned long long)pair_units(p), (unsigned long long)pair_unit_bytes(p),
+	       (unsigned long long)p->to.member_data, (unsigned long long)m->progress);
 	if (m->stage_len)
 		printf("  staging: unit %llu, %llu bytes, crc32 %08x\n",
 		       (unsigned long long)m->stage_unit, (unsigned long long)m->stage_len, m->stage_crc);
 	else
 		printf("  staging: empty\n");
-	if (m->journal_size)
-		printf("  journal: %llu bytes, crc32 %08x, %llu records applied\n",
-		       (unsigned long long)m->journal_size, m->journal_crc,
+	if (m->journal_flags & JOURNAL_GIVEN)
+		printf("  journal: %llu bytes, crc32 %08x, data crc32 %08x, %llu records applied\n",
+		       (unsigned long long)m->journal_size, m->journal_crc, m->journal_data_crc,
 		       (unsigned long long)m->journal_done);
 	else
 		printf("  journal: none\n");
-	for (uint32_t i = 0; i < m->g.members; i++) {
+	for (uint32_t i = 0; i < pair_members(p); i++) {
 		uuid_hex(m->member[i].uuid, u);
 		printf("  member %u: uuid %s size %llu\n", i, u, (unsigned long long)m->member[i].size);
 	}
+}
+
+/* One member's md superblock, for inspect: fields as md names them. */
+void report_md(const char *path, const struct mdsb *s, const char *why, uint64_t off, int json)
+{
+	char u[33], d[33];
+
+	if (json) {
+		printf(",\n {\"device\": \"%s\", \"md_superblock\": {\"offset\": %llu, \"valid\": %s",
+		       path, (unsigned long long)off, why ? "false" : "true");
+		if (why) {
+			printf(", \"error\": \"%s\"}}", why);
+			return;
+		}
+		uuid_hex(s->set_uuid, u);
+		uuid_hex(s->device_uuid, d);
+		printf(", \"feature_map\": %u, \"migrating\": %s, \"set_uuid\": \"%s\", \"name\": \"%.32s\", "
+		       "\"level\": %d, \"layout\": %u, \"chunk_sectors\": %u, \"raid_disks\": %u, "
+		       "\"size\": %llu, \"data_size\": %llu, \"super_offset\": %llu, \"role\": %d, "
+		       "\"device_uuid\": \"%s\", \"events\": %llu, \"resync_offset\": %llu}}",
+		       s->feature_map, s->feature_map & MDSB_FEATURE_RAIDMIG ? "true" : "false", u,
+		       s->set_name, s->level, s->layout, s->chunksize, s->raid_disks,
+		       (unsigned long long)s->size, (unsigned long long)s->data_size,
+		       (unsigned long long)s->super_offset, mdsb_role(s), d,
+		       (unsigned long long)s->events, (unsigned long long)s->resync_offset);
+		return;
+	}
+	printf("%s md superblock (offset %llu): ", path, (unsigned long long)off);
+	if (why) {
+		printf("%s\n", why);
+		return;
+	}
+	uuid_hex(s->set_uuid, u);
+	printf("%s\n  md array %s name %.32s level %d layout %u chunk %u sectors, %u devices, role %d\n"
+	       "  size %llu sectors, events %llu, %s\n",
+	       s->feature_map & MDSB_FEATURE_RAIDMIG ? "marked: migration in progress, md will not assemble it" :
+	       "md v1.0", u, s->set_name, s->level, s->layout, s->chunksize, s->raid_disks, mdsb_role(s),
+	       (unsigned long long)s->size, (unsigned long long)s->events,
+	       s->resync_offset == MDSB_CLEAN ? "clean" : "to resync from its resync_offset");
 }

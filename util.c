@@ -30,15 +30,6 @@ void log_err(const char *fmt, ...)
 	va_end(ap);
 }
 
-void log_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(fmt, ap);
-	va_end(ap);
-}
-
 void log_verbose(const char *fmt, ...)
 {
 	va_list ap;
@@ -132,6 +123,26 @@ int read_full(int fd, void *buf, size_t len)
 		}
 		p += r;
 		len -= (size_t)r;
+	}
+	return 0;
+}
+
+int write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
 	}
 	return 0;
 }

@@ -19,13 +19,13 @@ extern int log_verbose_on;
 extern int log_quiet;		/* no messages at all (fuzzing) */
 
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int parse_size(const char *s, uint64_t *out, int suffixes);
 void fmt_size(char *buf, size_t len, uint64_t bytes);
 int read_full(int fd, void *buf, size_t len);
 int pread_full(int fd, void *buf, size_t len, uint64_t off);
+int write_full(int fd, const void *buf, size_t len);
 double now_seconds(void);
 
 #endif

@@ -3,7 +3,11 @@
 load helpers
 
 long_opts_help() { "$RAIDMIG" --help | grep -o -- '--[a-z][a-z-]*' | sort -u; }
-long_opts_man() { sed 's/\\-/-/g' "$TOP/raidmig.1" | grep -o -- '--[a-z][a-z-]*' | sort -u; }
+# raidmig's own options: the man page's SYNOPSIS and OPTIONS (the rest quotes mdadm's)
+long_opts_man() {
+	sed -n '/^.SH SYNOPSIS/,/^.SH DESCRIPTION/p; /^.SH OPTIONS/,/^.SH GEOMETRY/p' "$TOP/raidmig.1" |
+		sed 's/\\-/-/g' | grep -o -- '--[a-z][a-z-]*' | sort -u
+}
 
 @test "--help and the man page name the same options" {
 	diff <(long_opts_help) <(long_opts_man)
@@ -11,11 +15,11 @@ long_opts_man() { sed 's/\\-/-/g' "$TOP/raidmig.1" | grep -o -- '--[a-z][a-z-]*'
 
 @test "--help usage lines match the man page synopsis" {
 	help=$("$RAIDMIG" --help | sed -n '/^Usage:/,/^$/p' | tr -s ' \n' ' ')
-	for cmd in convert resume inspect cat; do
+	for cmd in convert resume inspect cat plan wipe; do
 		syn=$(sed -n "/^.SH SYNOPSIS/,/^.SH DESCRIPTION/p" "$TOP/raidmig.1" |
 			sed 's/\\-/-/g' | awk -v c="$cmd" '
 			/^\.B raidmig / { on = ($3 == c) } on && !/^\.br/ { print }' |
-			sed -E 's/^\.(B|I|RB|IR) //; s/^\.br//' | tr -d '"' | tr -s ' \n' ' ')
+			sed -E 's/^\.(B|I|RB|IR|RI) //; s/^\.br//' | tr -d '"' | tr -s ' \n' ' ')
 		echo "$cmd: $syn"
 		words=$(echo "$syn" | tr -d '[]' | tr ' ' '\n' | grep -v '^$' | grep -v "^raidmig$" | grep -v "^$cmd$")
 		for w in $words; do
@@ -47,19 +51,27 @@ long_opts_man() { sed 's/\\-/-/g' "$TOP/raidmig.1" | grep -o -- '--[a-z][a-z-]*'
 	[[ "$output" =~ Usage: ]]
 }
 
-@test "inspect --json is valid JSON naming every copy" {
-	mksrc a.img 1M 200K
-	blank 1200K b.img
-	"$RAIDMIG" convert --level 0 --yes a.img b.img >/dev/null
+@test "inspect --json is valid JSON naming every copy and md superblock" {
+	mksrc a.img 2M 200K
+	blank 2200K b.img
+	"$RAIDMIG" convert --level 1 --name mirror --yes a.img b.img >/dev/null
 	"$RAIDMIG" inspect --json a.img b.img | python3 -c '
 import json, sys
-c = json.load(sys.stdin)
+e = json.load(sys.stdin)
+c = [x for x in e if "copy" in x]
+md = [x for x in e if "md_superblock" in x]
 assert [(x["device"], x["copy"]) for x in c] == [("a.img", 0), ("a.img", 1), ("b.img", 0), ("b.img", 1)]
 assert all(x["valid"] for x in c)
 assert {x["state"] for x in c} == {"complete", "migrating"}
-assert all(len(x["member_table"]) == 2 for x in c)'
+assert all(len(x["member_table"]) == 2 and x["name"] == "mirror" for x in c)
+assert [x["device"] for x in md] == ["a.img", "b.img"]
+s = [x["md_superblock"] for x in md]
+assert all(x["valid"] and not x["migrating"] and x["level"] == 1 and x["raid_disks"] == 2 for x in s)
+assert [x["role"] for x in s] == [0, 1] and s[0]["set_uuid"] == s[1]["set_uuid"] == c[0]["array"]
+assert len(e) == len(c) + len(md)'
 	run "$RAIDMIG" inspect a.img
 	[[ "$output" =~ "CRC ok" ]]
+	[[ "$output" =~ "md v1.0" ]]
 }
 
 @test "progress: JSON lines on request, a redrawn line on a terminal, else nothing" {

@@ -56,11 +56,13 @@ convert_check() {	# convert_check MEMBERS CHUNK DATA TAIL [options]
 import json, sys
 s = json.load(sys.stdin)
 assert sorted(s) == sorted(["units", "bytes_read", "bytes_written", "metadata_writes",
-                            "flushes", "checkpoints", "seconds"]), sorted(s)
+                            "flushes", "checkpoints", "commit_seconds", "seconds"]), sorted(s)
 assert sorted(s["checkpoints"]) == sorted(["staging", "next_destination", "host_write",
                                            "interval", "final"])
-assert s["checkpoints"]["staging"] == 1 and s["checkpoints"]["final"] == 1
-assert s["units"] == -(-(3 * 1048576 - 65536 - 8192) // 131072) and s["bytes_written"] > 2 * 1048576, s'
+assert s["checkpoints"]["staging"] == 0 and s["checkpoints"]["final"] == 1
+assert 0 <= s["commit_seconds"] <= s["seconds"]
+assert s["units"] == -(-int(sys.argv[1]) // 131072) and s["bytes_written"] > 2 * 1048576, s' \
+	"$($ORACLE datasize 3M 64K 2)"
 }
 
 @test "the lazy policy writes fewer checkpoints than every-unit, by reason" {

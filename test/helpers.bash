@@ -3,6 +3,7 @@
 TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 RAIDMIG=${RAIDMIG:-$TOP/raidmig}
 ORACLE="python3 $TOP/test/oracle.py"
+MDREAD="python3 $TOP/test/mdread.py"
 SHIM=$TOP/test/shim.so
 
 setup() {
@@ -39,7 +40,7 @@ field() {
 	shift
 	"$RAIDMIG" inspect --json "$@" | python3 -c '
 import json, sys
-copies = [c for c in json.load(sys.stdin) if c["valid"]]
+copies = [c for c in json.load(sys.stdin) if "copy" in c and c["valid"]]
 print(max(copies, key=lambda c: c["generation"])[sys.argv[1]])' "$name"
 }
 
@@ -53,22 +54,34 @@ for k in sys.argv[1].split("."):
 print(v)' "$1"
 }
 
-# verify EXPECTED MEMBER...: the volume through raidmig cat and through the
-# independent md RAID0 reader both start with EXPECTED, byte for byte
+# md_ok MEMBER...: mdadm --examine says every member's md superblock checksum
+# is correct (it exits 0 even when it is not: the line is what counts)
+md_ok() {
+	local m
+	command -v mdadm >/dev/null || { echo "mdadm is not installed"; return 1; }
+	for m; do
+		mdadm --examine "$m" 2>&1 | grep -Eq "^ +Checksum : [0-9a-f]+ - correct$" ||
+			{ echo "$m: mdadm --examine:"; mdadm --examine "$m"; return 1; }
+	done
+}
+
+# verify EXPECTED MEMBER...: the volume through raidmig cat starts with
+# EXPECTED, byte for byte; once complete, so does the volume that the
+# independent md reader (test/mdread.py) assembles from the md superblocks,
+# with every stripe's parity and every copy consistent where md would not
+# resync, and mdadm finds every superblock's checksum correct
 verify() {
-	local exp=$1 size state chunk md
+	local exp=$1 size
 	shift
 	size=$(stat -c %s "$exp")
 	"$RAIDMIG" cat "$@" >vol.out
 	cmp -n "$size" vol.out "$exp" || { echo "raidmig cat differs from $exp"; return 1; }
-	read -r state chunk md < <("$RAIDMIG" inspect --json "$@" | python3 -c '
-import json, sys
-c = max((c for c in json.load(sys.stdin) if c["valid"]), key=lambda c: c["generation"])
-print(c["state"], c["chunk"], c["member_data"])')
-	[ "$state" = complete ] || return 0
-	$ORACLE md0 "$chunk" "$md" "$@" >md0.out
-	cmp -n "$size" md0.out "$exp" || { echo "md0 reader differs from $exp"; return 1; }
-	[ "$(stat -c %s vol.out)" = "$(stat -c %s md0.out)" ] || { echo "capacity differs"; return 1; }
+	[ "$(field state "$@")" = complete ] || return 0
+	$MDREAD read "$@" >md.out || { echo "mdread cannot read the array"; return 1; }
+	cmp -n "$size" md.out "$exp" || { echo "md reader differs from $exp"; return 1; }
+	[ "$(stat -c %s vol.out)" = "$(stat -c %s md.out)" ] || { echo "capacity differs"; return 1; }
+	$MDREAD read --synced "$@" >check.json || { echo "parity or copies inconsistent:"; cat check.json; return 1; }
+	md_ok "$@"
 }
 
 # refused CODE REGEX CMD...: the command exits CODE, says REGEX, writes nothing
@@ -94,6 +107,19 @@ killed_array() {
 	[ "$status" -eq 137 ]
 }
 
+# meta_off FILE COPY: where metadata copy COPY of a member lives: below md's
+# bad-block log, below its v1.0 superblock at ((sectors - 16) & ~7) * 512
+meta_off() {
+	local size
+	size=$(stat -c %s "$1")
+	echo $(( (((size / 512) - 16) & ~7) * 512 - 4096 - (2 - $2) * 4096 ))
+}
+
+# damage FILE COPY: flip a byte inside metadata copy COPY (0 or 1)
+damage() {
+	printf 'X' | dd of="$1" bs=1 seek=$(( $(meta_off "$1" "$2") + 100 )) conv=notrunc status=none
+}
+
 # paused_convert N ARGS...: a convert in the background, paused inside its
 # run before write N, holding its members; $paused_pid is its pid. Remove
 # the file "paused" to let it go on.
@@ -105,4 +131,46 @@ paused_convert() {
 	paused_pid=$!
 	for _ in $(seq 500); do [ -e paused ] && break; sleep 0.01; done
 	[ -e paused ]
+}
+
+# crash_run N TEAR MEMBERS...: convert (with $OPTS) killed at write N, then
+# recovery with resume alone. Prints "done" when write N was never reached,
+# "unstarted" when the kill left no valid metadata anywhere (resume says so
+# and the source must be untouched).
+crash_run() {
+	local n=$1 tear=$2 rc
+	shift 2
+	SHIM_KILL_AT=$n SHIM_TEAR=$tear LD_PRELOAD=$SHIM \
+		"$RAIDMIG" convert --level ${LEVEL:-0} --yes $OPTS "$@" >/dev/null 2>&1
+	rc=$?
+	[ $rc -eq 0 ] && { echo done; return 0; }
+	[ $rc -eq 137 ] || { echo "convert exit $rc at write $n"; return 1; }
+	"$RAIDMIG" resume $ROPTS "$@" >resume.log 2>&1
+	rc=$?
+	if [ $rc -eq 2 ] && grep -q "it had not started: it wrote nothing" resume.log; then
+		cmp -n "$(stat -c %s expect.out)" "orig/$1" "$1" >/dev/null ||
+			{ echo "write $n: resume says nothing started, but $1 changed"; return 1; }
+		echo unstarted
+		return 0
+	fi
+	[ $rc -eq 0 ] || { echo "resume exit $rc at write $n:"; cat resume.log; return 1; }
+}
+
+# kill_every TEAR MEMBERS: the loop over every write of a small conversion
+kill_every() {
+	local tear=$1 n=0 states=0 unstarted=0 r
+	shift
+	mkdir -p orig
+	cp "$@" orig/
+	while :; do
+		n=$((n + 1))
+		for f; do cp "orig/$f" "$f"; done
+		r=$(crash_run "$n" "$tear" "$@") || { echo "$r"; return 1; }
+		[ "$r" = done ] && break
+		states=$((states + 1))
+		[ "$r" = unstarted ] && { unstarted=$((unstarted + 1)); continue; }
+		verify expect.out "$@" || { echo "volume differs after a kill at write $n"; return 1; }
+	done
+	echo "# $states crash points (tear=$tear), all recovered by resume; $unstarted before anything was recorded" >&3
+	[ "$states" -gt 20 ] && [ "$unstarted" -le 2 ]
 }

@@ -2,15 +2,15 @@
 """test/oracle.py: what the tests compare raidmig against, written apart
 from raidmig's C code so that a shared mistake cannot pass unseen.
 
-  oracle.py md0 CHUNK MEMBER_DATA MEMBER...   stripe the members as Linux md
-                                               RAID0 does; the volume to stdout
   oracle.py expect SRC DATA_SIZE [JOURNAL]     the source's first DATA_SIZE bytes
                                                with the journal's writes applied
-  oracle.py datasize SIZE CHUNK MEMBERS        the data size raidmig should pick
+  oracle.py datasize SIZE CHUNK MEMBERS [LEVEL [RAID10-LAYOUT]]
+                                               the data size raidmig should pick
                                                for a source with no signature
   oracle.py patch IMG COPY OFF BYTES VALUE      set a little-endian field of a
                                                metadata copy and fix its crc32
 """
+import math
 import os
 import struct
 import sys
@@ -62,27 +62,36 @@ def expect(src, size, journal=None):
     sys.stdout.buffer.write(vol)
 
 
-def md0(chunk, member_data, paths):
-    files = [open(p, "rb") for p in paths]
-    n = len(files)
-    out = sys.stdout.buffer
-    for c in range(n * member_data // chunk):
-        f = files[c % n]
-        f.seek((c // n) * chunk)
-        out.write(f.read(chunk))
+def sb_offset(size):
+    """md's v1.0 superblock location in bytes (md-format.md 1.2)."""
+    return ((size // 512 - 16) & ~7) * 512
 
 
-def datasize(size, chunk, members):
-    end = size // 4096 * 4096
-    slot = -(-chunk * members // members)
+def datasize(size, chunk, members, level=0, layout="n2"):
+    """Everything below raidmig's configuration area (the md superblock, the
+    4 KiB bad-block log below it, two 4 KiB metadata copies, and the
+    staging slot of one unit, one stripe of the new layout, spread over the
+    members), or what the new array can hold if that is less."""
+    n = members
+    if level == 10:                     # nK near copies, oK offset copies
+        copies, far = int(layout[1:]), layout[0] == "o"
+        nc, fc = (1, copies) if far else (copies, 1)
+        slots = n * nc // math.gcd(n, nc)
+        k, rows = slots // nc, slots // n * fc
+    else:
+        k, rows = {0: n, 1: 1, 4: n - 1, 5: n - 1, 6: n - 2}[level], 1
+    unit, depth = k * chunk, rows * chunk
+    slot = -(-unit // members)
     slot = -(-slot // 4096) * 4096
-    print(end - slot - 2 * 4096)
+    room = sb_offset(size) - 4096 - 2 * 4096 - slot
+    cap = room // depth * unit
+    print(min(room, cap))
 
 
 def patch(img, copy, off, nbytes, value):
     with open(img, "r+b") as f:
-        end = os.fstat(f.fileno()).st_size // 4096 * 4096
-        base = end - (2 - copy) * 4096
+        size = os.fstat(f.fileno()).st_size
+        base = sb_offset(size) - 4096 - (2 - copy) * 4096
         f.seek(base)
         blk = bytearray(f.read(4096))
         blk[off:off + nbytes] = value.to_bytes(nbytes, "little")
@@ -92,12 +101,11 @@ def patch(img, copy, off, nbytes, value):
 
 
 def main(argv):
-    if argv[1] == "md0":
-        md0(num(argv[2]), num(argv[3]), argv[4:])
-    elif argv[1] == "expect":
+    if argv[1] == "expect":
         expect(argv[2], num(argv[3]), argv[4] if len(argv) > 4 else None)
     elif argv[1] == "datasize":
-        datasize(num(argv[2]), num(argv[3]), int(argv[4]))
+        datasize(num(argv[2]), num(argv[3]), int(argv[4]),
+                 int(argv[5]) if len(argv) > 5 else 0, argv[6] if len(argv) > 6 and argv[6] else "n2")
     elif argv[1] == "patch":
         patch(argv[2], int(argv[3]), int(argv[4]), int(argv[5]), num(argv[6]))
     else:

@@ -4,25 +4,26 @@
 # resume and checked byte for byte. Also crashes during resume itself.
 load helpers
 
-# powerloss MEMBERS [JOURNAL]: check the limits make every reason fire, then
-# run the model
+# powerloss MEMBERS LEVEL LAYOUT REASONS [JOURNAL]: check the limits make
+# every checkpoint reason in REASONS fire, then run the model
 powerloss() {
-	local n=$1 j=${2:-} m=(a.img) opts="--chunk 4K --checkpoint-units 3"
+	local n=$1 level=$2 layout=$3 reasons=$4 j=${5:-} m=(a.img) opts
+	opts="--level $level --chunk 4K --checkpoint-units 3${layout:+ --layout $layout}"
 	mksrc a.img 200K 100K
 	for ((i = 1; i < n; i++)); do m+=("m$i.img"); blank 300K "m$i.img"; done
 	[ -n "$j" ] && opts="$opts --journal $j"
-	$ORACLE expect a.img "$($ORACLE datasize 300K 4K "$n")" $j >expect.out
+	$ORACLE expect a.img "$($ORACLE datasize 300K 4K "$n" "$level" "$layout")" $j >expect.out
 	mkdir try
 	cp "${m[@]}" $j try/
-	summary=$(cd try && "$RAIDMIG" convert --level 0 --yes --json $opts "${m[@]}")
+	summary=$(cd try && "$RAIDMIG" convert --yes --json $opts "${m[@]}")
 	echo "$summary"
-	for r in staging next_destination interval final ${j:+host_write}; do
+	for r in $reasons final ${j:+host_write}; do
 		[ "$(echo "$summary" | json_get "checkpoints.$r")" -gt 0 ] || { echo "$r never fired"; return 1; }
 	done
 	run python3 "$TOP/test/crash.py" --raidmig "$RAIDMIG" --shim "$SHIM" --expect expect.out \
-		--convert "convert --level 0 --yes $opts" --resume "resume ${j:+--journal $j}" "${m[@]}"
+		--convert "convert --yes $opts" --resume "resume ${j:+--journal $j}" "${m[@]}"
 	echo "$output"
-	echo "$output" | sed "s/^/# $n members${j:+, journal}: /" >&3
+	echo "$output" | sed "s/^/# RAID$level ${layout:+$layout }over $n${j:+, journal}: /" >&3
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ "0 failed" ]]
 }
@@ -38,20 +39,69 @@ journal() {	# writes that hit each routing case
 	J
 }
 
-@test "power loss at every point: 2 members" {
-	powerloss 2
+@test "power loss at every point: RAID0 over 2" {
+	powerloss 2 0 "" "next_destination interval"
 }
 
-@test "power loss at every point: 3 members" {
-	powerloss 3
-}
-
-@test "power loss at every point: 2 members with a journal" {
+@test "power loss at every point: RAID0 over 3 with a journal" {
 	journal
-	powerloss 2 j.txt
+	powerloss 3 0 "" "next_destination interval" j.txt
 }
 
-@test "power loss at every point: 3 members with a journal" {
+@test "power loss at every point: RAID1 over 2 with a journal" {
 	journal
-	powerloss 3 j.txt
+	powerloss 2 1 "" "interval" j.txt
+}
+
+@test "power loss at every point: RAID1 over 3" {
+	powerloss 3 1 "" "interval"
+}
+
+@test "power loss at every point: RAID4 over 3" {
+	powerloss 3 4 "" "next_destination interval"
+}
+
+@test "power loss at every point: RAID5 left-symmetric over 3 with a journal" {
+	journal
+	powerloss 3 5 left-symmetric "next_destination interval" j.txt
+}
+
+@test "power loss at every point: RAID5 right-asymmetric over 3 (its first unit is staged)" {
+	powerloss 3 5 right-asymmetric "staging next_destination interval"
+}
+
+@test "power loss at every point: RAID5 left-asymmetric over 4" {
+	powerloss 4 5 left-asymmetric "next_destination interval"
+}
+
+@test "power loss at every point: RAID5 right-symmetric over 4 with a journal" {
+	journal
+	powerloss 4 5 right-symmetric "staging next_destination interval" j.txt
+}
+
+@test "power loss at every point: RAID5 parity-first over 3 with a journal" {
+	journal
+	powerloss 3 5 parity-first "staging next_destination interval" j.txt
+}
+
+@test "power loss at every point: RAID5 parity-last over 3" {
+	powerloss 3 5 parity-last "next_destination interval"
+}
+
+@test "power loss at every point: RAID6 left-symmetric over 4 with a journal" {
+	journal
+	powerloss 4 6 left-symmetric "staging next_destination interval" j.txt
+}
+
+@test "power loss at every point: RAID6 left-asymmetric over 5" {
+	powerloss 5 6 left-asymmetric "next_destination interval"
+}
+
+@test "power loss at every point: RAID10 n2 over 3 with a journal" {
+	journal
+	powerloss 3 10 n2 "next_destination interval" j.txt
+}
+
+@test "power loss at every point: RAID10 o2 over 2" {
+	powerloss 2 10 o2 "interval"
 }

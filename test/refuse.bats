@@ -63,7 +63,7 @@ convert() {
 @test "members too small" {
 	setup_images
 	blank 1M small.img
-	refused 2 "small.img: too small: a member needs [0-9]+ bytes" convert a.img small.img
+	refused 2 "small.img: too small: each member needs [0-9]+ bytes of data area" convert a.img small.img
 	blank 20K tiny.img
 	refused 2 "tiny.img: too small" convert tiny.img b.img
 }
@@ -77,8 +77,17 @@ convert() {
 
 @test "unknown or missing level, stray options, unknown commands" {
 	setup_images
-	refused 1 "--level 5: not supported" convert --level 5 a.img b.img
-	refused 1 "--level raid0: not supported" convert --level raid0 a.img b.img
+	refused 1 "--level 3: not supported \\(supported: 0, 1, 4, 5, 6, 10\\)" convert --level 3 a.img b.img
+	refused 1 "--level raid3: not supported" convert --level raid3 a.img b.img
+	refused 1 "--layout ls: not a layout of RAID0" convert --layout ls a.img b.img
+	refused 1 "--layout diagonal: not a layout of RAID5" convert --level 5 --layout diagonal a.img b.img
+	refused 1 "--layout left-symmetric-6: not a layout of RAID5" convert --level 5 --layout left-symmetric-6 a.img b.img
+	refused 1 "--layout n9x: not a layout of RAID10" convert --level 10 --layout n9x a.img b.img
+	refused 2 "RAID10 n4 over 2 members: unsupported layout" convert --level 10 --layout n4 a.img b.img
+	refused 2 "RAID10 far layouts are not supported" convert --level 10 --layout f2 a.img b.img
+	refused 2 "RAID6 left-symmetric over 3 members: RAID6 needs at least 4 members" convert --level 6 a.img b.img c.img
+	refused 1 "--name a/b: 1 to 32 characters" convert --name a/b a.img b.img
+	refused 1 "--name : 1 to 32 characters" convert --name "" a.img b.img
 	refused 1 "convert: --level is required" "$RAIDMIG" convert --yes a.img b.img
 	refused 1 "convert: option --output does not apply" convert --output x a.img b.img
 	refused 1 "inspect: option --yes does not apply" "$RAIDMIG" inspect --yes a.img
@@ -120,8 +129,15 @@ convert() {
 @test "a source that already carries raidmig metadata" {
 	setup_images
 	convert a.img b.img >/dev/null
-	refused 2 "a.img: already carries raidmig metadata: use 'raidmig resume'" convert a.img c.img
-	refused 2 "b.img: carries raidmig metadata of another array" convert c.img b.img
+	refused 2 "a.img: carries raidmig metadata of a finished conversion: use --force to overwrite it, or 'raidmig wipe' first" \
+		convert a.img c.img
+	refused 2 "b.img: carries raidmig metadata of a finished conversion: use --force" convert c.img b.img
+	rm -- *.img
+	killed_array 40
+	blank 3M c.img
+	refused 2 "a.img: carries raidmig metadata of an unfinished conversion \\(array [0-9a-f]+\\): run 'raidmig resume'" \
+		convert --force a.img c.img
+	refused 2 "b.img: carries raidmig metadata of an unfinished conversion" convert --force c.img b.img
 }
 
 # interrupted_array: a.img b.img caught mid-migration
@@ -167,17 +183,22 @@ impossible() {
 	interrupted_array
 	mkdir orig
 	cp a.img b.img orig/
-	impossible 52 4 0 "member count out of range"
-	impossible 52 4 100000 "member count out of range"
-	impossible 48 4 0 "chunk size out of range or not a power of two"
-	impossible 48 4 12288 "chunk size out of range or not a power of two"
-	impossible 88 8 999999999 "checkpoint past the end of the data"
-	impossible 104 8 99999999 "staging length does not fit the slot"
-	impossible 40 4 7 "unsupported RAID level"
-	impossible 56 4 9 "member index out of range"
-	impossible 80 8 0 "data size larger than the volume"
-	impossible 72 8 0xffffffffffff0000 "member data size too large|member table"
-	impossible 8 4 2 "unknown metadata version"
+	impossible 172 4 0 "member count out of range"
+	impossible 172 4 100000 "member count out of range"
+	impossible 168 4 0 "chunk size out of range or not a power of two"
+	impossible 168 4 12288 "chunk size out of range or not a power of two"
+	impossible 64 8 999999999 "checkpoint past the end of the data"
+	impossible 80 8 99999999 "staging length does not fit the slot"
+	impossible 160 4 7 "unsupported RAID level"
+	impossible 164 4 9 "unsupported layout for the level"
+	impossible 144 4 8192 "bad plain geometry"
+	impossible 44 4 9 "member index out of range"
+	impossible 56 8 0 "data size larger than the volume"
+	impossible 56 8 0xffffffffff "data size larger than the volume"
+	impossible 176 8 0xffffffffffff0000 "member data size too large|member table"
+	impossible 176 8 4097 "member data size not a multiple of the stripe depth"
+	impossible 116 4 2 "unknown journal flags"
+	impossible 8 4 3 "unknown metadata version"
 }
 
 @test "a second raidmig on the same members is refused; a killed one blocks nothing" {

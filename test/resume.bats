@@ -3,45 +3,6 @@
 # metadata copies, signals. After each, resume must give a byte-exact volume.
 load helpers
 
-# crash_run N TEAR MEMBERS...: convert (with $OPTS) killed at write N, then
-# recovery as a user would do it: resume, or, if the array never got its
-# first metadata onto the source, convert again. Prints "done" when write N
-# was never reached.
-crash_run() {
-	local n=$1 tear=$2 rc
-	shift 2
-	SHIM_KILL_AT=$n SHIM_TEAR=$tear LD_PRELOAD=$SHIM \
-		"$RAIDMIG" convert --level 0 --yes $OPTS "$@" >/dev/null 2>&1
-	rc=$?
-	[ $rc -eq 0 ] && { echo done; return 0; }
-	[ $rc -eq 137 ] || { echo "convert exit $rc at write $n"; return 1; }
-	"$RAIDMIG" resume $ROPTS "$@" >resume.log 2>&1
-	rc=$?
-	if [ $rc -eq 2 ] && ! "$RAIDMIG" inspect "$1" >/dev/null 2>&1; then
-		"$RAIDMIG" convert --level 0 --yes $OPTS "$@" >resume.log 2>&1
-		rc=$?
-	fi
-	[ $rc -eq 0 ] || { echo "recovery exit $rc at write $n:"; cat resume.log; return 1; }
-}
-
-# kill_every TEAR MEMBERS: the loop over every write of a small conversion
-kill_every() {
-	local tear=$1 n=0 states=0 r
-	shift
-	mkdir -p orig
-	cp "$@" orig/
-	while :; do
-		n=$((n + 1))
-		for f; do cp "orig/$f" "$f"; done
-		r=$(crash_run "$n" "$tear" "$@") || { echo "$r"; return 1; }
-		[ "$r" = done ] && break
-		verify expect.out "$@" || { echo "volume differs after a kill at write $n"; return 1; }
-		states=$((states + 1))
-	done
-	echo "# $states crash points (tear=$tear), all byte-exact" >&3
-	[ "$states" -gt 20 ]
-}
-
 @test "kill at every write of convert, 2 members, then resume" {
 	mksrc a.img 300K 100K
 	blank 400K b.img
@@ -119,13 +80,6 @@ kill_every() {
 	cmp vol.out expect.out
 }
 
-# damage FILE COPY: flip a byte inside metadata copy COPY (0 or 1)
-damage() {
-	local size
-	size=$(stat -c %s "$1")
-	printf 'X' | dd of="$1" bs=1 seek=$((size / 4096 * 4096 - (2 - $2) * 4096 + 100)) conv=notrunc status=none
-}
-
 @test "a damaged metadata copy: the other copy or member is used" {
 	killed_array 30
 	gen=$(field generation a.img b.img)
@@ -154,25 +108,46 @@ damage() {
 	refused 2 "b.img: no valid" "$RAIDMIG" cat a.img b.img
 }
 
-@test "a staged unit is restored from the slot; a damaged slot is refused untouched" {
+# staged_kill N: a.img (300K of data) to RAID5 parity-first over a.img b.img
+# c.img, whose first unit overwrites its own source with its parity, so it
+# is staged; convert killed at write N. Writes: 9 to create the array (3 a
+# member), 2 to the slot, 3 for "in staging", then the destination: P on
+# a.img, then b.img, then c.img.
+staged_kill() {
 	mksrc a.img 300K 100K
-	blank 400K b.img
-	$ORACLE expect a.img "$($ORACLE datasize 400K 4K 2)" >expect.out
-	# writes: 4 to create the array, 2 to the slots, 2 for "in staging",
-	# then the destination: killed after member 0's part, before member 1's
-	run env SHIM_KILL_AT=10 LD_PRELOAD="$SHIM" "$RAIDMIG" convert --level 0 --yes --chunk 4K a.img b.img
+	blank 400K b.img c.img
+	$ORACLE expect a.img "$($ORACLE datasize 400K 4K 3 5)" >expect.out
+	run env SHIM_KILL_AT="$1" LD_PRELOAD="$SHIM" "$RAIDMIG" convert --level 5 --layout parity-first \
+		--yes --chunk 4K a.img b.img c.img
 	[ "$status" -eq 137 ]
-	run "$RAIDMIG" inspect a.img b.img
+	run "$RAIDMIG" inspect a.img b.img c.img
 	[[ "$output" =~ "staging: unit 0, 8192 bytes" ]]
-	cmp -n 4096 b.img /dev/zero	# member 1's chunk of unit 0 is not written yet
 	mkdir good
-	cp a.img b.img good/
-	slot=$(( $(stat -c %s b.img) / 4096 * 4096 - 4096 - 8192 ))
-	printf 'Z' | dd of=b.img bs=1 seek=$((slot + 10)) conv=notrunc status=none
-	refused 2 "staging slot holds unit 0 but its CRC does not match" "$RAIDMIG" resume a.img b.img
-	cp good/b.img .
-	run "$RAIDMIG" resume b.img a.img
+	cp a.img b.img c.img good/
+	# damage the slot's first block (a.img's part of it)
+	printf 'Z' | dd of=a.img bs=1 seek=$(( $(meta_off a.img 0) - 4096 + 10 )) conv=notrunc status=none
+}
+
+@test "a staged unit is restored from the slot; a damaged slot is refused untouched" {
+	staged_kill 16	# P is on a.img, over the unit's own source: the slot is its only copy
+	cmp -n 4096 b.img /dev/zero	# b.img's chunk of unit 0 is not written yet
+	refused 2 "staging slot holds unit 0, but neither the slot nor the unit's source matches" \
+		"$RAIDMIG" resume a.img b.img c.img
+	refused 2 "staging slot holds unit 0, but neither" "$RAIDMIG" cat a.img b.img c.img
+	cp good/a.img .
+	run "$RAIDMIG" resume c.img b.img a.img
 	echo "$output"
 	[ "$status" -eq 0 ]
-	verify expect.out a.img b.img
+	verify expect.out a.img b.img c.img
+}
+
+@test "defect 4: a damaged slot whose unit's source is intact is recovered from the source" {
+	staged_kill 15	# killed before any destination write: the source is intact
+	run "$RAIDMIG" cat a.img b.img c.img
+	[ "$status" -eq 0 ]
+	run "$RAIDMIG" resume a.img b.img c.img
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ "staging slot of unit 0 is damaged; its source is intact and is used instead" ]]
+	verify expect.out a.img b.img c.img
 }

@@ -1,6 +1,9 @@
 /*
- * test/unit.c: unit tests for the pure parts: geometry, the metadata
- * format and the checkpoint decisions. TAP output; test/run counts it.
+ * test/unit.c: unit tests for the pure parts: every layout's geometry
+ * against brute force and md's worked examples, the pair of geometries
+ * (what a unit's writes overwrite) against an independent computation,
+ * parity rebuilds through ISA-L, the metadata and md superblock formats,
+ * and the checkpoint decisions. TAP output; test/run counts it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +12,10 @@
 #include "checkpoint.h"
 #include "journal.h"
 #include "layout.h"
+#include "mdsb.h"
 #include "meta.h"
+#include "overlap.h"
+#include "parity.h"
 #include "util.h"
 
 static int n_test;
@@ -19,82 +25,259 @@ static void ok(int cond, const char *what)
 	printf("%sok %d - %s\n", cond ? "" : "not ", ++n_test, what);
 }
 
-static struct geom geom(uint32_t members, uint32_t chunk, uint64_t data)
-{
-	struct geom g = { LEVEL_RAID0, 0, chunk, members, 0, data };
+/* Every level and layout raidmig writes, for the loops below. */
+static const struct { int32_t level; uint32_t layout; uint32_t min_n; } kinds[] = {
+	{ 0, 0, 2 }, { 1, 0, 2 }, { 4, 0, 2 },
+	{ 5, 0, 2 }, { 5, 1, 2 }, { 5, 2, 2 }, { 5, 3, 2 }, { 5, 4, 2 }, { 5, 5, 2 },
+	{ 6, 0, 4 }, { 6, 1, 4 }, { 6, 2, 4 }, { 6, 3, 4 }, { 6, 4, 4 }, { 6, 5, 4 },
+	{ 6, 8, 4 }, { 6, 9, 4 }, { 6, 10, 4 }, { 6, 16, 4 }, { 6, 17, 4 }, { 6, 18, 4 },
+	{ 6, 19, 4 }, { 6, 20, 4 },
+	{ 10, 0x102, 2 }, { 10, 0x103, 3 }, { 10, 0x10201, 2 }, { 10, 0x10301, 3 },
+};
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
-	g.member_data = (data + (uint64_t)members * chunk - 1) / ((uint64_t)members * chunk) * chunk;
+static struct geom mk(int32_t level, uint32_t layout, uint32_t n, uint32_t chunk, uint64_t stripes)
+{
+	struct geom g = { level, layout, chunk, n, 0 };
+
+	g.member_data = stripes * geom_stripe_depth(&g);
 	return g;
 }
 
-/* geom_map against the md RAID0 formula, for every chunk of small arrays */
-static void test_map(void)
+/*
+ * For every layout and 2 to 8 members: every copy of every data chunk maps
+ * to a member piece that unmaps back to it, no two land in one place, and
+ * every member piece holds data or parity: the layout is a bijection.
+ */
+static void test_bijection(void)
 {
-	int good = 1;
+	int good = 1, valid = 1;
 
-	for (uint32_t n = 2; n <= 8; n++) {
-		struct geom g = geom(n, 4096, 1 << 20);
+	for (size_t k = 0; k < NKINDS; k++) {
+		for (uint32_t n = kinds[k].min_n; n <= 8; n++) {
+			struct geom g = mk(kinds[k].level, kinds[k].layout, n, 4096, 7);
+			uint64_t rows = g.member_data / g.chunk, cap = geom_capacity(&g);
+			uint8_t *seen = calloc(n * rows, 1);
+			uint64_t pieces = 0;
 
-		for (uint64_t off = 0; off < geom_capacity(&g); off += 512) {
-			uint32_t m;
-			uint64_t mo, c = off / 4096;
+			if (geom_check(&g)) {
+				valid = 0;
+				printf("# %d/%u n=%u: %s\n", g.level, g.layout, n, geom_check(&g));
+				free(seen);
+				continue;
+			}
+			for (uint64_t v = 0; v < cap; v += g.chunk) {
+				for (uint32_t c = 0; c < geom_copies(&g); c++) {
+					uint32_t m;
+					uint64_t o;
+					struct piece pc;
 
-			geom_map(&g, off, &m, &mo);
-			good &= m == c % n && mo == (c / n) * 4096 + off % 4096;
+					geom_map(&g, v + 100, c, &m, &o);
+					geom_unmap(&g, m, o, &pc);
+					good &= m < n && o < g.member_data && pc.kind == PIECE_DATA &&
+						pc.voff == v + 100 && pc.copy == c && !seen[m * rows + o / g.chunk];
+					seen[m * rows + o / g.chunk] = 1;
+					pieces++;
+				}
+			}
+			for (uint64_t s = 0; s < geom_capacity(&g) / geom_stripe_bytes(&g); s++) {
+				int p, q;
+
+				geom_parity_members(&g, s, &p, &q);
+				for (int x = 0; x < 2; x++) {
+					int mm = x ? q : p;
+
+					if (mm < 0)
+						continue;
+					good &= !seen[mm * rows + s];
+					seen[mm * rows + s] = 1;
+					pieces++;
+				}
+			}
+			good &= pieces == n * rows;
+			if (!good)
+				printf("# broken: level %d layout %u n=%u\n", g.level, g.layout, n);
+			free(seen);
 		}
 	}
-	ok(good, "geom_map is md RAID0: chunk c on member c mod n at (c div n) * chunk");
+	ok(valid, "every level and layout raidmig offers is a valid geometry for 2 to 8 members");
+	ok(good, "every layout maps each copy of each chunk to one member piece and back, and fills every piece");
 }
 
-/* clobbers, overlaps and first_clobbering against brute force */
-static void test_clobbers(void)
+/* md-format.md's worked examples. */
+static void test_md_examples(void)
 {
-	int good = 1, only_zero = 1;
+	struct geom ls = mk(5, 2, 4, 4096, 8), la6 = mk(6, 0, 5, 4096, 8);
+	int64_t slot[8];
+	int p[4], q, z;
+	struct piece pc;
+	uint32_t m;
+	uint64_t o;
 
-	for (uint32_t n = 2; n <= 8; n++) {
-		struct geom g = geom(n, 8192, 64 << 20);
-		uint64_t ub = geom_unit_bytes(&g);
+	for (int s = 0; s < 4; s++)
+		geom_parity_members(&ls, (uint64_t)s, &p[s], &q);
+	ok(p[0] == 3 && p[1] == 2 && p[2] == 1 && p[3] == 0,
+	   "RAID5 left-symmetric, 4 members: P on members 3, 2, 1, 0 (md-format.md 5.1)");
+	geom_map(&ls, 3 * 4096, 0, &m, &o);
+	ok(m == 3 && o == 4096, "RAID5 left-symmetric, 4 members: stripe 1's first chunk on member 3");
+	geom_parity_members(&la6, 2, &p[0], &q);
+	z = geom_q_sources(&la6, 2, slot);
+	ok(p[0] == 2 && q == 3 && z == 3 && slot[0] == 8 * 4096 && slot[1] == 6 * 4096 && slot[2] == 7 * 4096,
+	   "RAID6 left-asymmetric, 5 members, stripe 2: P 2, Q 3, Q order D2 D0 D1 (md-format.md 5.2)");
+	geom_map(&(struct geom){ 10, 0x102, 4096, 3, 3 * 8192 }, 4096, 1, &m, &o);
+	ok(m == 0 && o == 4096, "RAID10 n2, 3 members: chunk 1's second copy on member 0, row 1");
+	geom_map(&(struct geom){ 10, 0x10201, 4096, 4, 8 * 4096 }, 5 * 4096, 1, &m, &o);
+	ok(m == 2 && o == 3 * 4096, "RAID10 o2, 4 members: chunk 5's second copy on member 2, row 3");
+	geom_unmap(&(struct geom){ 10, 0x10201, 4096, 4, 8 * 4096 }, 2, 3 * 4096, &pc);
+	ok(pc.voff == 5 * 4096 && pc.copy == 1, "RAID10 o2 unmaps it back");
+}
 
-		for (uint64_t w = 0; w < 2000; w++) {
-			uint64_t lo, hi, dlo = w * g.chunk, dhi = (w + 1) * g.chunk - 1;
+static void fill(uint8_t *b, size_t n, unsigned seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245 + 12345;
+		b[i] = (uint8_t)(seed >> 16);
+	}
+}
 
-			geom_clobbers(&g, w, &lo, &hi);
-			good &= lo == dlo / ub && hi == dhi / ub;
-			only_zero &= geom_overlaps(&g, w) == (w == 0);
-		}
-		for (uint64_t p = 0; p < 300; p++) {
-			uint64_t f = geom_first_clobbering(&g, p), lo, hi;
+/* P and Q from ISA-L, then every pair of blocks lost and rebuilt, for every layout. */
+static void test_parity(void)
+{
+	const size_t len = 4096;
+	int gen = 1, rebuilt = 1;
 
-			geom_clobbers(&g, f, &lo, &hi);
-			good &= hi >= p;
-			if (f > 0) {
-				geom_clobbers(&g, f - 1, &lo, &hi);
-				good &= hi < p;
+	for (size_t k = 0; k < NKINDS; k++) {
+		if (kinds[k].level != 5 && kinds[k].level != 6 && kinds[k].level != 4)
+			continue;
+		for (uint32_t n = kinds[k].min_n; n <= 7; n++) {
+			struct geom g = mk(kinds[k].level, kinds[k].layout, n, (uint32_t)len, 8);
+			uint32_t np = geom_parities(&g), nb = n;
+			uint8_t *mem, *orig, *blk[PARITY_MAX_BLOCKS];
+
+			if (posix_memalign((void **)&mem, 4096, len * nb) ||
+			    posix_memalign((void **)&orig, 4096, len * nb))
+				abort();
+			for (uint64_t s = 0; s < 3; s++) {
+				for (uint32_t i = 0; i < nb; i++)
+					blk[i] = mem + i * len;
+				fill(mem, len * (nb - np), (unsigned)(s * 31 + n));
+				gen &= parity_gen(&g, s, blk, blk[nb - np], np > 1 ? blk[nb - 1] : NULL, len) == 0;
+				memcpy(orig, mem, len * nb);
+				for (uint32_t a = 0; a < nb; a++) {
+					for (uint32_t b = a + (np > 1); b < (np > 1 ? nb : a + 1); b++) {
+						int miss[2] = { (int)a, (int)b }, nm = np > 1 ? 2 : 1;
+
+						memset(blk[a], 0xa5, len);
+						memset(blk[b], 0x5a, len);
+						rebuilt &= parity_recover(&g, s, blk, miss, nm, len) == 0 &&
+							   !memcmp(mem, orig, len * nb);
+						memcpy(mem, orig, len * nb);
+					}
+				}
 			}
+			free(mem);
+			free(orig);
 		}
 	}
-	ok(good, "geom_clobbers and geom_first_clobbering agree with brute force");
-	ok(only_zero, "test 216: only unit 0 overlaps its own source when n >= 2");
+	ok(gen, "ISA-L computes P and Q for every RAID4/5/6 layout, 2 to 7 members");
+	ok(rebuilt, "every block, and for RAID6 every pair of blocks, is rebuilt from the rest");
+}
+
+/*
+ * pair_clobbers against an independent reckoning, for a plain disk to
+ * every layout: walk every placement the new layout makes (geom_map for
+ * data, geom_parity_members for parity); one on member 0 that is not where
+ * the byte already is overwrites the source unit of that member offset.
+ */
+static void test_clobbers(void)
+{
+	int agree = 1, ascending = 1;
+
+	for (size_t k = 0; k < NKINDS; k++) {
+		for (uint32_t n = kinds[k].min_n; n <= 6; n++) {
+			struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 0 }, mk(kinds[k].level, kinds[k].layout, n, 8192, 12), 0 };
+			uint64_t ub, units, cap = geom_capacity(&p.to);
+			int64_t *most;
+			int *self;
+
+			p.data_size = cap - 3 * 512;	/* a partial last unit */
+			p.from.member_data = (p.data_size + 4095) / 4096 * 4096;
+			ub = pair_unit_bytes(&p);
+			units = pair_units(&p);
+			most = calloc(units, sizeof(*most));
+			self = calloc(units, sizeof(*self));
+			for (uint64_t u = 0; u < units; u++)
+				most[u] = -1;
+			for (uint64_t v = 0; v < cap; v += p.to.chunk) {
+				for (uint32_t c = 0; c < geom_copies(&p.to); c++) {
+					uint32_t m;
+					uint64_t o, w = v / ub, victim;
+
+					geom_map(&p.to, v, c, &m, &o);
+					if (m != 0 || (o == v && v < p.data_size) || o >= p.data_size || w >= units)
+						continue;
+					victim = o / ub;
+					if (victim == w)
+						self[w] = 1;
+					else if ((int64_t)victim > most[w])
+						most[w] = (int64_t)victim;
+				}
+			}
+			for (uint64_t s = 0; s < cap / geom_stripe_bytes(&p.to); s++) {
+				int pm, qm;
+				uint64_t w = s * geom_stripe_bytes(&p.to) / ub, o = s * p.to.chunk;
+
+				geom_parity_members(&p.to, s, &pm, &qm);
+				if ((pm != 0 && qm != 0) || o >= p.data_size || w >= units)
+					continue;
+				if (o / ub == w)
+					self[w] = 1;
+				else if ((int64_t)(o / ub) > most[w])
+					most[w] = (int64_t)(o / ub);
+			}
+			for (uint64_t u = 0; u < units; u++) {
+				int s;
+				int64_t got = pair_clobbers(&p, u, &s);
+
+				agree &= got == most[u] && s == self[u];
+				ascending &= got < (int64_t)u;
+			}
+			if (!agree)
+				printf("# disagree: level %d layout %u n=%u\n", p.to.level, p.to.layout, n);
+			ascending &= pair_check(&p) == NULL;
+			free(most);
+			free(self);
+		}
+	}
+	ok(agree, "pair_clobbers names the source units each unit overwrites, as brute force does");
+	ok(ascending, "from a plain disk, no unit overwrites the source of a later one (ascending order is safe)");
 }
 
 static void test_sizes(void)
 {
-	struct geom g = geom(2, 65536, 1 << 30);
+	struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 1 << 20 }, mk(0, 0, 2, 65536, 100), 1 << 20 };
+	struct pair q = { { LEVEL_PLAIN, 0, 4096, 1, 1 << 20 }, mk(6, 2, 5, 65536, 100), 1 << 20 };
 	uint64_t off, len;
 
-	ok(geom_slot_bytes(&g) == 65536, "RAID0 staging slot: one chunk per member");
-	ok(geom_config_bytes(&g) == 65536 + 8192, "configuration area: slot plus two 4 KiB copies");
-	ok(geom_member_data_for(1000000, 73728, 65536) == 917504,
-	   "member data: size rounded down to 4 KiB, less the area, in whole chunks");
-	g.data_size = 3 * 131072 + 512;
-	ok(geom_units(&g) == 4, "a partial last unit counts");
-	geom_unit_extent(&g, 3, &off, &len);
-	ok(off == 393216 && len == 512, "the last unit is clipped to the data");
-	geom_unit_extent(&g, 4, &off, &len);
-	ok(len == 0, "no bytes past the data");
-	ok(geom_check(&g) == NULL, "a sane geometry passes");
-	g.members = 1;
-	ok(geom_check(&g) != NULL, "one member is refused");
+	ok(pair_unit_bytes(&p) == 131072 && pair_unit_depth(&p) == 65536, "RAID0 over 2: a unit is one stripe");
+	ok(pair_unit_bytes(&q) == 3 * 65536, "RAID6 over 5: a unit holds 3 data chunks");
+	ok(pair_slot_bytes(&p) == 65536, "the staging slot is one unit spread over the members");
+	p.data_size = 3 * 131072 + 512;
+	ok(pair_units(&p) == 4, "a partial last unit counts");
+	pair_unit_extent(&p, 3, &off, &len);
+	ok(off == 3 * 131072 && len == 512, "the last unit is clipped to the data");
+	ok(geom_check(&p.to) == NULL, "a sane geometry passes");
+	p.to.members = 1;
+	ok(geom_check(&p.to) != NULL, "one member is refused");
+	ok(geom_check(&(struct geom){ 6, 2, 65536, 3, 65536 }) != NULL, "RAID6 over 3 is refused");
+	ok(geom_check(&(struct geom){ 10, 0x201, 65536, 4, 65536 }) != NULL, "RAID10 far layouts are refused");
+	ok(geom_capacity(&(struct geom){ 10, 0x102, 65536, 3, 6 * 65536 }) == 9 * 65536,
+	   "RAID10 n2 over 3: 6 rows of 3 members hold 9 chunks");
+	ok(mdsb_offset(2048 * 512) == 2032 * 512 && mdsb_offset(1953525168ull * 512) == 1953525152ull * 512,
+	   "md's v1.0 superblock location (md-format.md 1.2 examples)");
+	ok(meta_copy_offset(2048 * 512, 1) == 2032 * 512 - 4096 - 4096 &&
+	   meta_copy_offset(2048 * 512, 0) == 2032 * 512 - 4096 - 8192,
+	   "metadata copies sit below md's bad-block log, below its superblock");
 }
 
 static struct meta sample(void)
@@ -104,20 +287,19 @@ static struct meta sample(void)
 	memset(&m, 0, sizeof(m));
 	memcpy(m.array_uuid, "0123456789abcdef", 16);
 	m.generation = 7;
-	m.g = geom(3, 65536, 10 << 20);
+	m.p.from = (struct geom){ LEVEL_PLAIN, 0, 4096, 1, 1 << 20 };
+	m.p.to = mk(5, 2, 3, 65536, 10);
+	m.p.data_size = 1 << 20;
 	m.sector_size = 512;
 	m.state = META_MIGRATING;
 	m.member_index = 2;
-	m.progress = 5;
-	m.stage_unit = 5;
-	m.stage_len = 3 * 65536;
-	m.stage_crc = 0xdeadbeef;
-	m.journal_crc = 0x1234;
-	m.journal_size = 99;
-	m.journal_done = 3;
-	for (int i = 0; i < 3; i++) {
-		memset(m.member[i].uuid, 'a' + i, 16);
-		m.member[i].size = m.g.member_data + geom_config_bytes(&m.g);
+	m.progress = 3;
+	m.ctime = 1700000000;
+	m.md_events = 1;
+	strcpy(m.name, "demo");
+	for (uint32_t i = 0; i < 3; i++) {
+		m.member[i].uuid[0] = (uint8_t)i;
+		m.member[i].size = 4 << 20;
 	}
 	return m;
 }
@@ -126,69 +308,102 @@ static int decodes(struct meta m, const char *want)
 {
 	uint8_t blk[META_BLOCK];
 	struct meta out;
-	const char *why = NULL;
+	const char *why;
 	int r;
 
 	meta_encode(&m, blk);
 	r = meta_decode(blk, &out, &why);
-	return want ? r < 0 && why && strstr(why, want) : r == 0;
+	return want ? r < 0 && strstr(why, want) != NULL : r == 0;
 }
 
 static void test_meta(void)
 {
-	struct meta m = sample(), out, bad;
+	struct meta m = sample(), out, t;
 	uint8_t blk[META_BLOCK];
 	const char *why;
 
 	meta_encode(&m, blk);
 	ok(meta_decode(blk, &out, &why) == 0 && !memcmp(&m, &out, sizeof(m)),
 	   "metadata round-trips through encode and decode");
-	ok(blk[0] == 'R' && blk[32] == 7 && blk[33] == 0, "little-endian generation at offset 32");
-	blk[200] ^= 1;
+	blk[100] ^= 1;
 	ok(meta_decode(blk, &out, &why) < 0 && !strcmp(why, "bad CRC"), "a flipped bit is a bad CRC");
 	memset(blk, 0, sizeof(blk));
 	ok(meta_decode(blk, &out, &why) < 0 && !strcmp(why, "no raidmig metadata"), "zeros are no metadata");
-	bad = m, bad.g.members = 0;
-	ok(decodes(bad, "member count"), "zero members refused");
-	bad = m, bad.g.members = 100000;
-	ok(decodes(bad, "member count"), "100000 members refused");
-	bad = m, bad.g.chunk = 0;
-	ok(decodes(bad, "chunk"), "chunk 0 refused");
-	bad = m, bad.progress = 1000;
-	ok(decodes(bad, "checkpoint past the end"), "checkpoint past the end refused");
-	bad = m, bad.stage_len = 1 << 30;
-	ok(decodes(bad, "staging length"), "staging longer than the slot refused");
-	bad = m, bad.stage_unit = 4;
-	ok(decodes(bad, "not the next unit"), "a staged unit other than the next refused");
-	bad = m, bad.state = META_COMPLETE;
-	ok(decodes(bad, "complete array"), "complete with a short checkpoint refused");
-	bad = m, bad.journal_size = 0;
-	ok(decodes(bad, "journal position without a journal"), "journal position without journal refused");
-	bad = m, bad.member[1].size = 4096;
-	ok(decodes(bad, "member table"), "a member smaller than its data area refused");
-	ok(meta_copy_offset(1 << 20, 0) == (1 << 20) - 8192 && meta_copy_offset((1 << 20) + 100, 1) == (1 << 20) - 4096,
-	   "copies sit in the last two 4 KiB blocks");
+	t = m; t.progress = 1000;
+	ok(decodes(t, "checkpoint past the end"), "a checkpoint past the data is refused");
+	t = m; t.stage_len = 100; t.stage_unit = 3;
+	ok(decodes(t, "staging length"), "a staging length that is not the unit's is refused");
+	t = m; t.stage_len = 2 * 65536; t.stage_unit = 4;
+	ok(decodes(t, "not the next unit"), "a staged unit that is not the next one is refused");
+	t = m; t.p.to.level = 7;
+	ok(decodes(t, "unsupported RAID level"), "an unknown level is refused");
+	t = m; t.p.to.layout = 9;
+	ok(decodes(t, "layout"), "an unknown RAID5 layout is refused");
+	t = m; t.member[1].size = 512 << 10;
+	ok(decodes(t, "member smaller than its data area"), "a member too small for its data is refused");
+	t = m; t.journal_done = 3;
+	ok(decodes(t, "journal position without a journal"), "journal fields need the journal flag");
+	t = m; t.journal_flags = JOURNAL_GIVEN;
+	ok(decodes(t, NULL), "an empty journal is a journal");
+	t = m; memset(t.name, 'x', sizeof(t.name));
+	ok(decodes(t, NULL), "a 32-character name is kept whole");
+	t = m; t.member_index = 3;
+	ok(decodes(t, "member index"), "a member index past the members is refused");
 }
 
-/*
- * Simulate the decisions of the copy loop without a disk: count how often
- * test 244 fires over a whole migration. The patent's geometry implies
- * about log_n(units) times.
- */
+static void test_mdsb(void)
+{
+	struct mdsb s, out;
+	uint8_t buf[MDSB_BYTES];
+	const char *why;
+	uint64_t size = 8 << 20;
+
+	memset(&s, 0, sizeof(s));
+	s.feature_map = MDSB_FEATURE_RAIDMIG;
+	memcpy(s.set_uuid, "0123456789abcdef", 16);
+	strcpy(s.set_name, "demo");
+	s.ctime = s.utime = 1700000000;
+	s.level = 5;
+	s.layout = 2;
+	s.size = s.data_size = 8000;
+	s.chunksize = 128;
+	s.raid_disks = 3;
+	s.super_offset = mdsb_offset(size) / 512;
+	s.dev_number = 1;
+	s.bblog_size = 8;
+	s.bblog_offset = -8;
+	s.events = 1;
+	s.resync_offset = MDSB_CLEAN;
+	s.max_dev = 127;	/* odd: the checksum takes a last u16 */
+	for (int i = 0; i < 127; i++)
+		s.dev_roles[i] = i < 3 ? (uint16_t)i : MDSB_ROLE_SPARE;
+	mdsb_encode(&s, buf);
+	ok(mdsb_decode(buf, size, &out, &why) == 0 && out.sb_csum == mdsb_csum(buf) &&
+	   mdsb_role(&out) == 1 && !strcmp(out.set_name, "demo") && out.bblog_offset == -8,
+	   "an md superblock round-trips, odd max_dev included");
+	buf[300] ^= 1;
+	ok(mdsb_decode(buf, size, &out, &why) < 0 && strstr(why, "checksum"), "a flipped bit is a bad checksum");
+	buf[300] ^= 1;
+	ok(mdsb_decode(buf, size + 4096, &out, &why) < 0 && strstr(why, "super_offset"),
+	   "a superblock for another device size is refused");
+}
+
+/* How often test 244 fires over a whole RAID0 migration from a plain disk. */
 static uint64_t next_dest_firings(uint32_t n, uint64_t units)
 {
-	struct geom g = geom(n, 65536, units * n * 65536);
-	struct policy p = { 0, 0, 0 };
-	uint64_t ckpt = 1, done = 1, fired = 0;	/* unit 0 staged */
+	struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 0 }, mk(0, 0, n, 65536, units), units * n * 65536 };
+	struct policy none = { 0, 0, 0 };
+	uint64_t ckpt = 0, done = 0, fired = 0;
 
+	p.from.member_data = p.data_size;
 	while (done < units) {
 		uint64_t end;
 
-		if (ck_next_dest_due(&g, ckpt, done, done)) {
+		if (ck_next_dest_due(&p, ckpt, done, done)) {
 			ckpt = done;
 			fired++;
 		}
-		end = ck_batch_end(&g, &p, ckpt, done, 0, units);
+		end = ck_batch_end(&p, &none, ckpt, done, 0, units);
 		if (end == done)
 			return UINT64_MAX;	/* stuck: a bug */
 		done = end;
@@ -198,16 +413,16 @@ static uint64_t next_dest_firings(uint32_t n, uint64_t units)
 
 static void test_checkpoint(void)
 {
-	struct geom g = geom(2, 65536, 1 << 30);
+	struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 1 << 30 }, mk(0, 0, 2, 65536, 8192), 1 << 30 };
 	struct policy every = { 100, 0, 1 }, count = { 100, 0, 0 }, none = { 0, 0, 0 };
 
-	/* unit 0 is staged, so 244 fires at units n, n^2, ...: log_n(units) - 1 times */
-	ok(next_dest_firings(2, 8192) == 12, "2 members, 8192 units: test 244 fires log2(8192) - 1 = 12 times");
-	ok(next_dest_firings(4, 4096) == 5, "4 members, 4096 units: test 244 fires log4(4096) - 1 = 5 times");
-	ok(next_dest_firings(8, 1 << 20) == 6, "8 members, 2^20 units: test 244 fires log8(2^20) - 1 = 6 times");
-	ok(ck_next_dest_due(&g, 10, 20, 20) && !ck_next_dest_due(&g, 10, 19, 19),
+	/* unit 0 writes nothing over its source (its member-0 chunk is where it is) */
+	ok(next_dest_firings(2, 8192) == 13, "2 members, 8192 units: test 244 fires at units 1, 2, 4, ...: log2(8192) = 13 times");
+	ok(next_dest_firings(4, 4096) == 6, "4 members, 4096 units: test 244 fires log4(4096) = 6 times");
+	ok(next_dest_firings(8, 1 << 18) == 6, "8 members, 2^18 units: test 244 fires log8(2^18) = 6 times");
+	ok(ck_next_dest_due(&p, 10, 21, 20) && !ck_next_dest_due(&p, 10, 10, 20),
 	   "test 244: unit 20 overwrites source unit 10, copied but not checkpointed");
-	ok(!ck_next_dest_due(&g, 11, 20, 20), "test 244: not when unit 10 is checkpointed");
+	ok(!ck_next_dest_due(&p, 11, 21, 20), "test 244: not when unit 10 is checkpointed");
 	ok(ck_host_write_due(5, 9, 8, 12) && !ck_host_write_due(5, 9, 9, 12) &&
 	   !ck_host_write_due(5, 9, 0, 4) && !ck_host_write_due(9, 9, 0, 20),
 	   "test 242: only writes into [checkpoint, copied) force a checkpoint");
@@ -215,15 +430,17 @@ static void test_checkpoint(void)
 	ok(!ck_interval_due(&none, 1000000, 1e9), "test 246: no limit");
 	ok(ck_interval_due(&(struct policy){ 0, 5, 0 }, 1, 5.0), "test 246: time limit");
 	ok(ck_interval_due(&every, 1, 0), "every-unit policy checkpoints after each unit");
-	ok(ck_batch_end(&g, &every, 10, 12, 0, 1000) == 13, "every-unit batches are one unit");
-	ok(ck_batch_end(&g, &count, 100, 102, 40, 1000) == 102 + 60, "batches stop at the unit limit");
-	ok(ck_batch_end(&g, &none, 10, 12, 0, 1000) == 20, "batches stop before overwriting uncheckpointed source");
-	ok(ck_batch_end(&g, &none, 10, 12, 0, 15) == 15, "batches stop at the caller's limit");
+	ok(ck_batch_end(&p, &every, 10, 12, 0, 1000) == 13, "every-unit batches are one unit");
+	ok(ck_batch_end(&p, &count, 100, 102, 40, 1000) == 102 + 60, "batches stop at the unit limit");
+	ok(ck_batch_end(&p, &none, 10, 12, 0, 1000) == 20, "batches stop before overwriting uncheckpointed source");
+	ok(ck_batch_end(&p, &none, 10, 12, 0, 15) == 15, "batches stop at the caller's limit");
 }
 
 static void test_parse(void)
 {
 	uint64_t v;
+	uint32_t l;
+	int32_t lv;
 
 	ok(parse_size("64K", &v, 1) == 0 && v == 65536, "64K");
 	ok(parse_size("0x10M", &v, 1) == 0 && v == 16 << 20, "0x10M");
@@ -234,6 +451,15 @@ static void test_parse(void)
 	ok(parse_size("18446744073709551615", &v, 0) == 0 && parse_size("18446744073709551616", &v, 0) < 0 &&
 	   parse_size("16777216T", &v, 1) < 0, "overflow is an error");
 	ok(parse_size("5K", &v, 0) < 0, "no suffix where none is allowed");
+	ok(geom_parse_level("5", &lv) == 0 && lv == 5 && geom_parse_level("raid10", &lv) == 0 && lv == 10 &&
+	   geom_parse_level("3", &lv) < 0 && geom_parse_level("raid", &lv) < 0, "levels: md's numbers and raidN");
+	ok(geom_parse_layout(5, NULL, &l) == 0 && l == 2 && geom_parse_layout(5, "ra", &l) == 0 && l == 1 &&
+	   geom_parse_layout(6, "parity-first-6", &l) == 0 && l == 20 &&
+	   geom_parse_layout(5, "parity-first-6", &l) < 0, "RAID5/6 layouts by mdadm's names, left-symmetric by default");
+	ok(geom_parse_layout(10, NULL, &l) == 0 && l == 0x102 && geom_parse_layout(10, "o2", &l) == 0 &&
+	   l == 0x10201 && geom_parse_layout(10, "n3", &l) == 0 && l == 0x103 &&
+	   geom_parse_layout(10, "x2", &l) < 0 && geom_parse_layout(0, "ls", &l) < 0,
+	   "RAID10 layouts nK, oK, fK as mdadm encodes them, n2 by default");
 }
 
 static void test_journal(void)
@@ -262,10 +488,13 @@ static void test_journal(void)
 
 int main(void)
 {
-	test_map();
+	test_bijection();
+	test_md_examples();
+	test_parity();
 	test_clobbers();
 	test_sizes();
 	test_meta();
+	test_mdsb();
 	test_checkpoint();
 	test_parse();
 	test_journal();

@@ -2,8 +2,8 @@
  * test/fuzz/fuzz_meta.c: libFuzzer harness for the metadata decoder. The
  * input becomes one metadata block whose crc32 is fixed up here, so the
  * mutations reach the field checks instead of dying at the CRC. A block the
- * decoder accepts must describe a geometry every derived function can use,
- * and must survive encode/decode unchanged.
+ * decoder accepts must describe a pair of geometries every derived function
+ * can use, and must survive encode/decode unchanged.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct meta m, m2;
 	const char *why;
 	uint32_t crc;
+	uint64_t units, off, len;
+	int self;
 
 	memset(blk, 0, sizeof(blk));
 	memcpy(blk, data, size < META_BLOCK ? size : META_BLOCK);
@@ -26,18 +28,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (meta_decode(blk, &m, &why) != 0)
 		return 0;
 	/* accepted: everything derived from it must be sane */
-	uint64_t units = geom_units(&m.g), off, len, lo, hi;
-
-	if (units == 0 || geom_unit_bytes(&m.g) == 0 || geom_slot_bytes(&m.g) == 0)
+	units = pair_units(&m.p);
+	if (units == 0 || pair_unit_bytes(&m.p) == 0 || pair_slot_bytes(&m.p) == 0 ||
+	    units * pair_unit_depth(&m.p) > m.p.to.member_data + pair_unit_depth(&m.p))
 		abort();
-	geom_unit_extent(&m.g, units - 1, &off, &len);
-	if (len == 0 || off + len != m.g.data_size)
+	pair_unit_extent(&m.p, units - 1, &off, &len);
+	if (len == 0 || off + len != m.p.data_size)
 		abort();
-	geom_clobbers(&m.g, m.progress, &lo, &hi);
-	if (lo > hi || geom_first_clobbering(&m.g, m.progress) < m.progress)
+	if (m.progress < units && pair_clobbers(&m.p, m.progress, &self) > (int64_t)m.progress)
 		abort();
-	for (uint32_t i = 0; i < m.g.members; i++)
-		if (meta_slot_offset(&m, m.member[i].size) + geom_config_bytes(&m.g) >
+	for (uint32_t i = 0; i < pair_members(&m.p); i++)
+		if (meta_slot_offset(&m.p, m.member[i].size) + pair_slot_bytes(&m.p) >
 		    m.member[i].size)
 			abort();
 	meta_encode(&m, again);

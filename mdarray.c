@@ -1,0 +1,168 @@
+/*
+ * mdarray.c: the md superblocks of an array raidmig builds. From the first
+ * write of a conversion every member carries a v1.0 superblock of the new
+ * array with raidmig's feature bit set: blkid reports linux_raid_member,
+ * so nothing mounts member 0's stale filesystem, while the kernel and
+ * mdadm --assemble refuse the member (md-format.md 2). When the data is
+ * migrated and the final checkpoint is durable, the same superblocks are
+ * written without the bit: md then assembles a clean array.
+ *
+ * The switch (md_finish): after the final checkpoint (state "complete" on
+ * every member, flushed), write every member's final superblock, then
+ * flush. A crash in between leaves some members final and some marked;
+ * resume, finding "complete", writes the final superblock wherever it is
+ * not already byte for byte what raidmig wrote. It refuses to touch a
+ * member whose superblock md has rewritten since (an array assembled
+ * degraded in between): md owns that array now.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "mdarray.h"
+#include "mdsb.h"
+#include "util.h"
+
+/*
+ * Where md should start resyncing, in its units: the rows past the
+ * migrated units hold whatever the added members held, so their parity and
+ * copies are not in sync (md-format.md 1.8). MDSB_CLEAN when there are
+ * none, or the level has no redundancy.
+ */
+static uint64_t resync_offset(const struct meta *m)
+{
+	const struct pair *p = &m->p;
+	uint64_t rows = pair_units(p) * pair_unit_depth(p);
+
+	if (!geom_redundancy(&p->to) || p->to.level == LEVEL_RAID0 || rows >= p->to.member_data)
+		return MDSB_CLEAN;
+	if (p->to.level == LEVEL_RAID10)	/* array sectors */
+		return pair_units(p) * pair_unit_bytes(p) / 512;
+	return rows / 512;
+}
+
+/* The superblock of member `i` (of size `dev_size`): final, or marked as migrating. */
+void md_super(const struct meta *m, uint32_t i, uint64_t dev_size, int final, struct mdsb *s)
+{
+	const struct geom *g = &m->p.to;
+
+	memset(s, 0, sizeof(*s));
+	s->feature_map = final ? 0 : MDSB_FEATURE_RAIDMIG;
+	memcpy(s->set_uuid, m->array_uuid, 16);
+	memcpy(s->set_name, m->name, MD_NAME_MAX);
+	s->ctime = s->utime = m->ctime;
+	s->level = g->level;
+	s->layout = g->layout;
+	s->size = s->data_size = g->member_data / 512;
+	s->chunksize = g->level == LEVEL_RAID1 ? 0 : g->chunk / 512;
+	s->raid_disks = g->members;
+	s->super_offset = mdsb_offset(dev_size) / 512;
+	s->dev_number = i;
+	memcpy(s->device_uuid, m->member[i].uuid, 16);
+	s->bblog_size = BBLOG_BYTES / 512;
+	s->bblog_offset = -(int32_t)(BBLOG_BYTES / 512);
+	s->events = m->md_events;
+	s->resync_offset = final ? resync_offset(m) : 0;
+	s->max_dev = MDSB_MAX_DEV;
+	for (uint32_t k = 0; k < MDSB_MAX_DEV; k++)
+		s->dev_roles[k] = k < g->members ? (uint16_t)k : MDSB_ROLE_SPARE;
+}
+
+/* Write member i's superblock (and, when final, an empty bad-block log). */
+static int write_super(struct array *a, uint32_t i, int final, uint8_t *buf)
+{
+	struct dev *d = &a->dev[i];
+	struct mdsb s;
+	uint64_t at = mdsb_offset(d->size);
+	int e = 0;
+
+	md_super(&a->m, i, d->size, final, &s);
+	if (!io_dry)
+		mdsb_encode(&s, buf);
+	if (final) {
+		static uint8_t zero[BBLOG_BYTES] __attribute__((aligned(4096)));
+
+		e = dev_write(d, zero, BBLOG_BYTES, at - BBLOG_BYTES);
+	}
+	if (!e)
+		e = dev_write(d, buf, MDSB_BYTES, at);
+	if (e)
+		log_err("%s: md superblock write failed: %s", d->path, strerror(-e));
+	return e;
+}
+
+/* Member i's superblock as raidmig would write it (buf: MDSB_BYTES). */
+static void expected(const struct array *a, uint32_t i, int final, uint8_t *buf)
+{
+	struct mdsb s;
+
+	md_super(&a->m, i, a->dev[i].size, final, &s);
+	mdsb_encode(&s, buf);
+}
+
+/* The marked superblock of member i, written with its first metadata. */
+int md_mark(struct array *a, uint32_t i, uint8_t *buf)
+{
+	return write_super(a, i, 0, buf);
+}
+
+/*
+ * What member i holds where its superblock goes: 0 raidmig's final one,
+ * 1 something raidmig may (re)write (its marked one, a torn or no
+ * superblock), -1 an md superblock of this array that md has changed.
+ */
+static int super_state(struct array *a, uint32_t i, uint8_t *buf, uint8_t *want)
+{
+	struct dev *d = &a->dev[i];
+	struct mdsb s;
+	const char *why;
+	int e = dev_read(d, buf, MDSB_BYTES, mdsb_offset(d->size));
+
+	if (e) {
+		log_err("%s: cannot read its md superblock: %s", d->path, strerror(-e));
+		return -2;
+	}
+	if (io_dry)
+		return 1;
+	expected(a, i, 1, want);
+	if (!memcmp(buf, want, MDSB_BYTES))
+		return 0;
+	if (mdsb_decode(buf, d->size, &s, &why) || (s.feature_map & MDSB_FEATURE_RAIDMIG) ||
+	    memcmp(s.set_uuid, a->m.array_uuid, 16))
+		return 1;
+	return -1;
+}
+
+/*
+ * The switch to md (after the final checkpoint): the final superblock on
+ * every member that lacks it, then a flush. Nothing to do when every member
+ * has it already, or md has rewritten them all since (it owns the array
+ * then). Returns 1 if it wrote, 0 if there was nothing to do, -EBUSY
+ * when md took over only some members (after a message), or -errno.
+ */
+int md_finish(struct array *a, uint8_t *buf, uint8_t *want)
+{
+	int e = 0, st[MAX_MEMBERS], todo = 0, taken = -1;
+
+	for (uint32_t i = 0; i < a->m.p.to.members; i++) {
+		st[i] = super_state(a, i, buf, want);
+		if (st[i] == -2)
+			return -EIO;
+		todo |= st[i] > 0;
+		if (st[i] < 0)
+			taken = (int)i;
+	}
+	if (todo && taken >= 0) {
+		log_err("%s: md has changed its superblock since raidmig wrote it (the array was assembled without every member): raidmig will not touch it; add the other members back with mdadm --add",
+			a->dev[taken].path);
+		return -EBUSY;
+	}
+	for (uint32_t i = 0; i < a->m.p.to.members && !e; i++)
+		if (st[i])
+			e = write_super(a, i, 1, buf);
+	for (uint32_t i = 0; i < a->m.p.to.members && !e; i++) {
+		e = dev_flush(&a->dev[i]);
+		if (e)
+			log_err("%s: flush failed: %s", a->dev[i].path, strerror(-e));
+	}
+	return e ? e : todo;
+}

@@ -1,0 +1,12 @@
+/* mdarray.h: md superblocks of raidmig's arrays. See mdarray.c. */
+#ifndef RAIDMIG_MDARRAY_H
+#define RAIDMIG_MDARRAY_H
+
+#include "array.h"
+#include "mdsb.h"
+
+void md_super(const struct meta *m, uint32_t i, uint64_t dev_size, int final, struct mdsb *s);
+int md_mark(struct array *a, uint32_t i, uint8_t *buf);
+int md_finish(struct array *a, uint8_t *buf, uint8_t *want);
+
+#endif

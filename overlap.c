@@ -1,0 +1,181 @@
+/*
+ * overlap.c: a migration is a pair of geometries, `from` and `to`, and
+ * everything the migration loop needs to know about where bytes go comes
+ * from the pair: the unit (one stripe of both layouts: the least common
+ * multiple of their stripes, which for a plain disk is one stripe of the
+ * new layout), which member bytes a unit writes, which of those already
+ * hold the same bytes (no write needed), and which source units a unit's
+ * writes overwrite: the patent's test 216 (its own source) and, with the
+ * checkpoint, test 244 (source copied but not checkpointed).
+ *
+ * Units are migrated in ascending order. That is safe when no unit
+ * overwrites the source of a later unit, which pair_check verifies: it
+ * holds whenever the new layout keeps at least as much data per member row
+ * as the old one (a plain disk keeps one chunk per row, every md level at
+ * least one).
+ */
+#include "overlap.h"
+
+uint64_t pair_unit_bytes(const struct pair *p)
+{
+	uint64_t a = geom_stripe_bytes(&p->from), b = geom_stripe_bytes(&p->to);
+
+	return a / gcd64(a, b) * b;
+}
+
+uint64_t pair_units(const struct pair *p)
+{
+	uint64_t u = pair_unit_bytes(p);
+
+	return p->data_size / u + (p->data_size % u != 0);
+}
+
+/* Bytes of every `to` member a unit covers. */
+uint64_t pair_unit_depth(const struct pair *p)
+{
+	return pair_unit_bytes(p) / geom_stripe_bytes(&p->to) * geom_stripe_depth(&p->to);
+}
+
+/* Devices a migration involves: the larger of the two member counts. */
+uint32_t pair_members(const struct pair *p)
+{
+	return p->from.members > p->to.members ? p->from.members : p->to.members;
+}
+
+/* The staging slot on each `to` member: one unit spread evenly, in 4 KiB blocks. */
+uint64_t pair_slot_bytes(const struct pair *p)
+{
+	uint64_t per = (pair_unit_bytes(p) + p->to.members - 1) / p->to.members;
+
+	return (per + META_BLOCK - 1) / META_BLOCK * META_BLOCK;
+}
+
+/* The volume bytes of a unit, clipped to the data to migrate. */
+void pair_unit_extent(const struct pair *p, uint64_t unit, uint64_t *off, uint64_t *len)
+{
+	uint64_t ub = pair_unit_bytes(p);
+
+	*off = unit * ub;
+	*len = *off >= p->data_size ? 0 :
+		(p->data_size - *off < ub ? p->data_size - *off : ub);
+}
+
+/* Bytes from `moff` on `member` before either layout changes what follows. */
+uint64_t pair_run(const struct pair *p, uint32_t member, uint64_t moff, uint64_t limit)
+{
+	uint64_t n = p->to.chunk - moff % p->to.chunk;
+
+	if (p->from.level != LEVEL_PLAIN && member < p->from.members &&
+	    p->from.chunk - moff % p->from.chunk < n)
+		n = p->from.chunk - moff % p->from.chunk;
+	return n < limit ? n : limit;
+}
+
+/*
+ * Does (member, moff) already hold volume byte `voff` in the old layout,
+ * in any of its copies? Then writing it in the new layout changes nothing
+ * and is skipped: for a plain disk, the first chunk on member 0; for RAID1
+ * from a plain disk, everything on member 0.
+ */
+int pair_is_identity(const struct pair *p, uint32_t member, uint64_t moff, uint64_t voff)
+{
+	if (member >= p->from.members || voff >= p->data_size)
+		return 0;
+	for (uint32_t c = 0; c < geom_copies(&p->from); c++) {
+		uint32_t m;
+		uint64_t o;
+
+		geom_map(&p->from, voff, c, &m, &o);
+		if (m == member && o == moff)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The source units whose read copy (copy 0 in the old layout) the writes
+ * of `unit` overwrite: returns the largest other than `unit` itself, or -1
+ * for none, and sets *self when it overwrites its own (test 216). Bytes
+ * past the data, parity and other copies of the old layout are not read,
+ * so overwriting them loses nothing.
+ */
+int64_t pair_clobbers(const struct pair *p, uint64_t unit, int *self)
+{
+	struct pair_sizes z;
+
+	pair_sizes(p, &z);
+	return pair_clobbers_z(p, &z, unit, self);
+}
+
+/* The unit sizes, worked out once for a run of pair_clobbers_z calls. */
+void pair_sizes(const struct pair *p, struct pair_sizes *z)
+{
+	z->unit = pair_unit_bytes(p);
+	z->depth = pair_unit_depth(p);
+}
+
+/* pair_clobbers with the sizes given. */
+int64_t pair_clobbers_z(const struct pair *p, const struct pair_sizes *z, uint64_t unit, int *self)
+{
+	int64_t most = -1;
+
+	*self = 0;
+	for (uint32_t m = 0; m < p->to.members && m < p->from.members; m++) {
+		uint64_t moff = unit * z->depth, end = moff + z->depth;
+
+		while (moff < end) {
+			uint64_t n = pair_run(p, m, moff, end - moff);
+			struct piece to, from;
+
+			geom_unmap(&p->to, m, moff, &to);
+			if (to.kind == PIECE_DATA && pair_is_identity(p, m, moff, to.voff)) {
+				moff += n;
+				continue;
+			}
+			geom_unmap(&p->from, m, moff, &from);
+			if (from.kind == PIECE_DATA && from.copy == 0 && from.voff < p->data_size) {
+				uint64_t u = from.voff / z->unit;
+
+				if (u == unit)
+					*self = 1;
+				else if ((int64_t)u > most)
+					most = (int64_t)u;
+			}
+			moff += n;
+		}
+	}
+	return most;
+}
+
+/* How many units at each end pair_check looks at for a later unit overwritten. */
+#define CHECK_UNITS 256
+
+/*
+ * Returns NULL if this migration can run in ascending order, else why not.
+ * Both layouts valid; the data fits both; and no unit overwrites the
+ * source of a later one (checked on the first and last CHECK_UNITS units;
+ * test/unit.c checks every unit of many small pairs).
+ */
+const char *pair_check(const struct pair *p)
+{
+	const char *why = geom_check(&p->from);
+	uint64_t units;
+
+	if (why || (why = geom_check(&p->to)))
+		return why;
+	if (p->data_size == 0 || p->data_size > geom_capacity(&p->to) ||
+	    (p->from.level != LEVEL_PLAIN && p->data_size > geom_capacity(&p->from)))
+		return "data size larger than the volume";
+	if (pair_unit_bytes(p) > MAX_MEMBERS * (uint64_t)MAX_CHUNK * 8)
+		return "the unit of this pair of layouts is too large";
+	units = pair_units(p);
+	for (uint64_t u = 0; u < units; u++) {
+		int self;
+
+		if (u == CHECK_UNITS && units > 2 * CHECK_UNITS)
+			u = units - CHECK_UNITS;
+		if (pair_clobbers(p, u, &self) > (int64_t)u)
+			return "a unit would overwrite the source of a later unit: this migration cannot run in ascending order";
+	}
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* overlap.h: a migration as a pair of geometries. See overlap.c. */
+#ifndef RAIDMIG_OVERLAP_H
+#define RAIDMIG_OVERLAP_H
+
+#include "layout.h"
+
+/*
+ * Member i of `from` is member i of `to`: an array grows by members added
+ * at the end (a plain disk is member 0), and shrinks by its last ones.
+ */
+struct pair {
+	struct geom from;	/* the old layout: a plain disk or an md array */
+	struct geom to;		/* the new layout */
+	uint64_t data_size;	/* volume bytes to migrate */
+};
+
+/* Sizes derived from a pair, for loops over many units. */
+struct pair_sizes {
+	uint64_t unit;		/* pair_unit_bytes */
+	uint64_t depth;		/* pair_unit_depth */
+};
+
+const char *pair_check(const struct pair *p);
+uint64_t pair_unit_bytes(const struct pair *p);
+uint64_t pair_units(const struct pair *p);
+uint64_t pair_unit_depth(const struct pair *p);
+uint64_t pair_slot_bytes(const struct pair *p);
+uint32_t pair_members(const struct pair *p);
+void pair_unit_extent(const struct pair *p, uint64_t unit, uint64_t *off, uint64_t *len);
+int pair_is_identity(const struct pair *p, uint32_t member, uint64_t moff, uint64_t voff);
+int64_t pair_clobbers(const struct pair *p, uint64_t unit, int *self);
+void pair_sizes(const struct pair *p, struct pair_sizes *z);
+int64_t pair_clobbers_z(const struct pair *p, const struct pair_sizes *z, uint64_t unit, int *self);
+uint64_t pair_run(const struct pair *p, uint32_t member, uint64_t moff, uint64_t limit);
+
+#endif

@@ -1,0 +1,293 @@
+/*
+ * volio.c: reading and writing volume bytes as one geometry lays them out,
+ * over an assembled array. Reads take copy 0, or when its member is
+ * missing another copy or a rebuild from parity (parity.c). Writes of
+ * whole stripes compute their parity in memory and write every copy and
+ * parity chunk, gathering each member's pieces into as few calls as the
+ * layout allows; the migration skips the pieces that already hold their
+ * bytes (pair_is_identity). A write of part of a stripe reads the stripe,
+ * patches it and writes it whole, so parity is always computed from the
+ * data it covers: running a write again repairs whatever a crash tore.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "parity.h"
+#include "util.h"
+#include "volio.h"
+
+/* One member's run of gathered pieces. */
+struct gather {
+	struct iovec iov[IOV_MAX];
+	int cnt;
+	uint64_t start, next;	/* member offsets: first byte, byte after the last */
+};
+
+/* One gathered transfer on one member; an error names the member. */
+static int member_io(struct dev *d, struct iovec *iov, int cnt, uint64_t off, int wr)
+{
+	int e = wr ? dev_writev(d, iov, cnt, off) : dev_readv(d, iov, cnt, off);
+
+	if (e)
+		log_err("%s: %s at byte %llu: %s", d->path, wr ? "write" : "read",
+			(unsigned long long)off, strerror(-e));
+	return e;
+}
+
+static int gather_flush(struct dev *d, struct gather *gt, int wr)
+{
+	int e = gt->cnt ? member_io(d, gt->iov, gt->cnt, gt->start, wr) : 0;
+
+	gt->cnt = 0;
+	return e;
+}
+
+/* Add [moff, moff + len) <-> ptr to a member's gather, flushing when it breaks. */
+static int gather_add(struct dev *d, struct gather *gt, uint8_t *ptr, uint64_t moff,
+		      uint64_t len, int wr)
+{
+	int e = 0;
+
+	if (gt->cnt && (gt->next != moff || gt->cnt == IOV_MAX))
+		e = gather_flush(d, gt, wr);
+	if (!gt->cnt)
+		gt->start = moff;
+	gt->iov[gt->cnt].iov_base = ptr;
+	gt->iov[gt->cnt++].iov_len = len;
+	gt->next = moff + len;
+	return e;
+}
+
+/*
+ * Every member's gather, cleared; kept from call to call (one process, one
+ * thread does the I/O), as clearing 16 of them is most of a small call.
+ */
+static struct gather *gathers(uint32_t n)
+{
+	static struct gather *g;
+
+	if (!g)
+		g = calloc(MAX_MEMBERS, sizeof(*g));
+	for (uint32_t i = 0; g && i < n; i++)
+		g[i].cnt = 0;
+	return g;
+}
+
+/*
+ * Rebuild `len` bytes at volume `voff` (within one chunk) whose copy-0
+ * member is missing: from another copy, or from the rest of its stripe.
+ */
+static int rebuild(struct array *a, const struct geom *g, uint8_t *buf, uint64_t voff, uint64_t len)
+{
+	uint32_t nb = g->members, k = nb - geom_parities(g), m;
+	uint64_t moff, c = g->chunk, s, base;
+	uint8_t *blk[PARITY_MAX_BLOCKS], *mem;
+	int missing[PARITY_MAX_BLOCKS], nm = 0, want = -1, e = 0;
+	struct piece pc;
+
+	for (uint32_t cp = 1; cp < geom_copies(g); cp++) {
+		geom_map(g, voff, cp, &m, &moff);
+		if (!dev_missing(&a->dev[m]))
+			return dev_read(&a->dev[m], buf, len, moff);
+	}
+	if (!geom_parities(g))
+		return -ENODEV;
+	geom_map(g, voff, 0, &m, &moff);
+	geom_unmap(g, m, moff, &pc);
+	s = pc.stripe;
+	base = s * c;
+	if (posix_memalign((void **)&mem, 4096, c * nb))
+		return -ENOMEM;
+	/* blocks in parity.c's order: data 0 .. k - 1, P, Q */
+	for (uint32_t i = 0; i < nb && !e; i++) {
+		uint64_t v = (s * k + i) * c;
+		int idx, q;
+		int pm;
+
+		blk[i] = mem + i * c;
+		if (i < k) {
+			geom_map(g, v, 0, &m, &moff);
+			idx = (int)i;
+			if (v == voff - voff % c)
+				want = idx;
+		} else {
+			geom_parity_members(g, s, &pm, &q);
+			m = (uint32_t)(i == k ? pm : q);
+			moff = base;
+			idx = (int)i;
+		}
+		if (dev_missing(&a->dev[m]))
+			missing[nm++] = idx;
+		else
+			e = dev_read(&a->dev[m], blk[i], c, moff);
+	}
+	if (!e)
+		e = parity_recover(g, s, blk, missing, nm, c);
+	if (!e)
+		memcpy(buf, blk[want] + voff % c, len);
+	free(mem);
+	return e == -EINVAL ? -ENODEV : e;
+}
+
+/*
+ * Read volume bytes [off, off + len) of geometry `g`. Returns 0 or -errno
+ * (after a message naming the device); -ENODEV when too many members are
+ * missing to rebuild them.
+ */
+int geo_read(struct array *a, const struct geom *g, uint8_t *buf, uint64_t off, uint64_t len)
+{
+	struct gather *gt = gathers(g->members);
+	uint64_t pos = 0;
+	int e = gt ? 0 : -ENOMEM;
+
+	while (pos < len && !e) {
+		uint32_t m;
+		uint64_t moff, n = geom_map(g, off + pos, 0, &m, &moff);
+
+		if (n > len - pos)
+			n = len - pos;
+		if (dev_missing(&a->dev[m]))
+			e = rebuild(a, g, buf + pos, off + pos, n);
+		else
+			e = gather_add(&a->dev[m], &gt[m], buf + pos, moff, n, 0);
+		pos += n;
+	}
+	for (uint32_t m = 0; m < g->members && !e; m++)
+		e = gather_flush(&a->dev[m], &gt[m], 0);
+	if (e == -ENODEV)
+		log_err("too many members missing to read volume byte %llu", (unsigned long long)(off + pos));
+	return e;
+}
+
+/*
+ * Write stripes [s0, s1) of geometry `g`: buf holds their data, in volume
+ * order; pbuf has room for their parity (geom_parities chunks a stripe).
+ * Every copy and parity chunk is written, except, when `skip` is given, the
+ * pieces that pair says already hold their bytes. Returns 0 or -errno
+ * after a message.
+ */
+int geo_write_stripes(struct array *a, const struct geom *g, const struct pair *skip,
+		      uint8_t *buf, uint64_t s0, uint64_t s1, uint8_t *pbuf)
+{
+	uint64_t sb = geom_stripe_bytes(g), depth = geom_stripe_depth(g), np = geom_parities(g);
+	uint64_t first = s0 * sb;
+	struct gather *gt;
+	int e = 0;
+
+	if (np && !io_dry) {
+		uint32_t k = g->members - (uint32_t)np;
+		uint8_t *d[MAX_MEMBERS];
+
+		for (uint64_t s = s0; s < s1 && !e; s++) {
+			uint8_t *pp = pbuf + (s - s0) * np * g->chunk;
+
+			for (uint32_t i = 0; i < k; i++)
+				d[i] = buf + (s - s0) * sb + (uint64_t)i * g->chunk;
+			e = parity_gen(g, s, d, pp, np > 1 ? pp + g->chunk : NULL, g->chunk);
+		}
+		if (e) {
+			log_err("parity computation failed: %s", strerror(-e));
+			return e;
+		}
+	}
+	gt = gathers(g->members);
+	if (!gt)
+		return -ENOMEM;
+	for (uint32_t m = 0; m < g->members && !e; m++) {
+		uint64_t moff = s0 * depth, end = s1 * depth;
+
+		if (io_dry && (!skip || m >= skip->from.members)) {
+			/* plan: a member with no byte in place is written whole */
+			e = dev_write(&a->dev[m], NULL, end - moff, moff);
+			continue;
+		}
+		while (moff < end && !e) {
+			struct piece pc;
+			uint8_t *ptr;
+			uint64_t n;
+
+			geom_unmap(g, m, moff, &pc);
+			n = pc.run < end - moff ? pc.run : end - moff;
+			if (pc.kind == PIECE_DATA) {
+				ptr = buf + (pc.voff - first);
+				if (skip && pair_is_identity(skip, m, moff, pc.voff)) {
+					e = gather_flush(&a->dev[m], &gt[m], 1);
+					moff += n;
+					continue;
+				}
+			} else {
+				ptr = pbuf + ((pc.stripe - s0) * np + (pc.kind == PIECE_Q)) * g->chunk +
+				      moff % g->chunk;
+			}
+			e = gather_add(&a->dev[m], &gt[m], ptr, moff, n, 1);
+			moff += n;
+		}
+		if (!e)
+			e = gather_flush(&a->dev[m], &gt[m], 1);
+	}
+	return e;
+}
+
+/* Stripes a partial write reads and rewrites at a time. */
+#define RMW_STRIPES 16
+
+/*
+ * Write volume bytes [off, off + len) of geometry `g` from `data`, with
+ * every copy; with parity, the stripes it touches are read, patched and
+ * written whole. Returns 0 or -errno after a message.
+ */
+int geo_write(struct array *a, const struct geom *g, const uint8_t *data, uint64_t off,
+	      uint64_t len)
+{
+	uint64_t sb = geom_stripe_bytes(g), np = geom_parities(g);
+	uint8_t *buf, *pbuf;
+	int e = 0;
+
+	if (!np) {
+		struct gather *gt = gathers(g->members);
+		uint64_t pos = 0;
+
+		if (!gt)
+			return -ENOMEM;
+		for (uint32_t c = 0; c < geom_copies(g) && !e; c++) {
+			for (pos = 0; pos < len && !e; ) {
+				uint32_t m;
+				uint64_t moff, n = geom_map(g, off + pos, c, &m, &moff);
+
+				if (n > len - pos)
+					n = len - pos;
+				e = gather_add(&a->dev[m], &gt[m], (uint8_t *)data + pos, moff, n, 1);
+				pos += n;
+			}
+			for (uint32_t m = 0; m < g->members && !e; m++)
+				e = gather_flush(&a->dev[m], &gt[m], 1);
+		}
+		return e;
+	}
+	if (posix_memalign((void **)&buf, 4096, RMW_STRIPES * sb))
+		return -ENOMEM;
+	if (posix_memalign((void **)&pbuf, 4096, RMW_STRIPES * np * g->chunk)) {
+		free(buf);
+		return -ENOMEM;
+	}
+	for (uint64_t s = off / sb; s * sb < off + len && !e; s += RMW_STRIPES) {
+		uint64_t s1 = s + RMW_STRIPES, lo, hi;
+
+		if (s1 * sb > off + len)
+			s1 = (off + len + sb - 1) / sb;
+		lo = off > s * sb ? off : s * sb;
+		hi = off + len < s1 * sb ? off + len : s1 * sb;
+		e = io_dry ? 0 : geo_read(a, g, buf, s * sb, (s1 - s) * sb);
+		if (!e && !io_dry)
+			memcpy(buf + (lo - s * sb), data + (lo - off), hi - lo);
+		if (!e)
+			e = geo_write_stripes(a, g, NULL, buf, s, s1, pbuf);
+	}
+	free(buf);
+	free(pbuf);
+	return e;
+}
