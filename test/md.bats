@@ -1,0 +1,32 @@
+#!/usr/bin/env bats
+# The real md driver reads what raidmig wrote: Debian's own kernel under
+# qemu with the real mdadm, e2fsck and blkid (test/mdvm.py, test/vm/run).
+# Where qemu cannot be set up the tests are reported skipped, with the
+# reason, never passed.
+load helpers
+
+# mdvm SUITE: run one suite, show its lines, pass only if every check did
+mdvm() {
+	run python3 "$TOP/test/mdvm.py" "$1"
+	echo "$output"
+	[ "$status" -eq 77 ] && skip "$(echo "$output" | tail -1)"
+	echo "$output" | grep -E "^FAIL|checks," | sed 's/^/# /' >&3
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ [1-9][0-9]*\ checks,\ 0\ failed ]]
+}
+
+@test "md assembles converted ext4 and GPT sources, 2 to 8 members, chunks 4K to 2M; refuses an unfinished one until resume" {
+	mdvm md
+}
+
+@test "md agrees with every level and layout: bytes, check mismatch_cnt 0, members missing" {
+	mdvm levels
+}
+
+@test "md adds an internal bitmap to a converted redundant array" {
+	mdvm bitmap
+}
+
+@test "raidmig on real block devices in the VM: partitions, O_EXCL against md, cat refuses a member's partition or disk" {
+	mdvm inside
+}
