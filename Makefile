@@ -4,10 +4,10 @@ DEMO_DIR ?= demo
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -std=gnu11
-LDLIBS  += -lpopt -lblkid -lz -lisal
+LDLIBS  += -lpopt -lblkid -lz -lisal -lpthread
 
 CORE = layout.o overlap.o parity.o meta.o mdsb.o mdarray.o io.o util.o journal.o checkpoint.o \
-       copy.o volio.o array.o probe.o create.o report.o
+       copy.o readahead.o volio.o array.o probe.o create.o report.o estimate.o
 OBJS = raidmig.o convert.o access.o $(CORE)
 HDRS = $(wildcard *.h)
 
@@ -49,7 +49,7 @@ test/flushdelay.so: test/flushdelay.c
 	$(CC) -shared -fPIC -O2 -Wall -Wextra -o $@ test/flushdelay.c -ldl
 
 test/rawcopy: test/rawcopy.c
-	$(CC) -O2 -Wall -Wextra -o $@ test/rawcopy.c
+	$(CC) -O2 -Wall -Wextra -o $@ test/rawcopy.c -lpthread
 
 install: raidmig
 	install -D -m 755 raidmig $(DESTDIR)$(PREFIX)/bin/raidmig

@@ -14,9 +14,12 @@ uint64_t ck_batch_end(const struct pair *p, const struct policy *pol, uint64_t c
 
 int ck_commit(struct run *r, enum ck_reason why);
 int ck_stage(struct run *r, uint64_t unit, uint64_t len, uint32_t crc);
-int ck_write_meta(struct run *r);
-int ck_write_meta_member(struct run *r, uint32_t i);
+int ck_write_meta(struct run *r, int durable);
+int ck_write_meta_member(struct run *r, uint32_t i, int durable);
 int ck_flush_all(struct run *r);
 int ck_repair(struct run *r);
+void ck_adapt_init(struct policy *pol);
+void ck_adapt(struct run *r, double cost);
+double ck_adapt_interval(double commit_cost);
 
 #endif

@@ -7,6 +7,7 @@
 struct options {
 	char *level, *layout, *chunk, *name, *journal, *ck_units, *ck_seconds;
 	char *output, *size, *members;
+	char *disk, *bandwidth, *flush_ms, *seek_ms;
 	int every, force, yes, json, progress_json;
 };
 

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "copy.h"
 #include "create.h"
+#include "estimate.h"
 #include "mdarray.h"
 #include "report.h"
 #include "util.h"
@@ -116,11 +117,13 @@ static int run_init(struct run *r, struct array *a, struct journal *j)
 		log_verbose("%s: %s I/O", a->dev[i].path, a->dev[i].direct ? "direct" : "buffered");
 	}
 	r->buf = io_alloc(r->buflen);
+	r->buf2 = io_dry ? NULL : io_alloc(r->buflen);	/* none: no read ahead */
 	r->pbuf = io_alloc(r->pbuflen ? r->pbuflen : 4096);
 	r->mbuf = io_alloc(META_BLOCK);
 	r->done = a->m.progress;
 	r->next_rec = a->m.journal_done;
 	r->pol = policy;
+	ck_adapt_init(&r->pol);
 	r->t0 = now_seconds();
 	r->start_unit = r->done;
 	report_progress_json(opt.progress_json);
@@ -136,6 +139,7 @@ static int run_init(struct run *r, struct array *a, struct journal *j)
 static void run_free(struct run *r)
 {
 	free(r->buf);
+	free(r->buf2);
 	free(r->pbuf);
 	free(r->mbuf);
 }
@@ -303,6 +307,43 @@ static int hypothetical(struct array *a)
 	return create_meta(a, &p, NULL, opt.name) ? EXIT_REFUSED : 0;
 }
 
+/* A positive number of --bandwidth, --flush-ms or --seek-ms. */
+static int parse_positive(const char *name, const char *s, double *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(s, &end);
+	if (errno || end == s || *end || !(*v > 0) || *v > 1e9) {
+		log_err("plan: --%s %s: not a positive number", name, s);
+		return -1;
+	}
+	return 0;
+}
+
+/* The disk model plan estimates for: --disk, then the numbers given. 1 if any, 0 if none, -1. */
+static int parse_model(struct disk_model *m)
+{
+	memset(m, 0, sizeof(*m));
+	if (!opt.disk && !opt.bandwidth && !opt.flush_ms && !opt.seek_ms)
+		return 0;
+	if (opt.disk && estimate_model(opt.disk, m)) {
+		log_err("plan: --disk %s: not a model (hdd, ssd, nvme)", opt.disk);
+		return -1;
+	}
+	if (!opt.disk && (!opt.bandwidth || !opt.flush_ms || !opt.seek_ms)) {
+		log_err("plan: --bandwidth, --flush-ms and --seek-ms go with --disk, or all three together");
+		return -1;
+	}
+	if (!opt.disk)
+		m->name = "custom";
+	if ((opt.bandwidth && parse_positive("bandwidth", opt.bandwidth, &m->mbs)) ||
+	    (opt.flush_ms && parse_positive("flush-ms", opt.flush_ms, &m->flush_ms)) ||
+	    (opt.seek_ms && parse_positive("seek-ms", opt.seek_ms, &m->seek_ms)))
+		return -1;
+	return 1;
+}
+
 /*
  * What convert would do, without writing: the real migration code runs with
  * the I/O layer counting instead of transferring (io_dry), over the devices
@@ -313,9 +354,13 @@ int cmd_plan(char **args, int count)
 	static struct array a;
 	struct journal j, *jp = NULL;
 	struct run r;
-	int rc, e;
+	struct disk_model model;
+	struct estimate est;
+	int rc, e, have_model = parse_model(&model);
 
 	memset(&r, 0, sizeof(r));
+	if (have_model < 0)
+		return EXIT_USAGE;
 	if (opt.size || opt.members) {
 		if (count) {
 			log_err("plan: give either devices or --size and --members");
@@ -336,6 +381,7 @@ int cmd_plan(char **args, int count)
 		goto out;
 	}
 	r.pol.seconds = 0;	/* the time limit's checkpoints depend on the speed */
+	r.pol.adaptive = 0;
 	memset(&io_stats, 0, sizeof(io_stats));
 	r.a->m.generation = 1;
 	e = create_write_initial(&r);
@@ -344,8 +390,10 @@ int cmd_plan(char **args, int count)
 	if (!e)
 		e = md_finish(&a, r.mbuf, r.buf);
 	rc = e < 0 ? EXIT_IO : EXIT_OK;
+	if (e >= 0 && have_model)
+		estimate(&r, &policy, &model, &est);
 	if (e >= 0)
-		report_plan(&r, opt.json);
+		report_plan(&r, opt.json, have_model ? &model : NULL, &est);
 out:
 	run_free(&r);
 	if (jp)

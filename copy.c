@@ -22,6 +22,7 @@
 
 #include "checkpoint.h"
 #include "copy.h"
+#include "readahead.h"
 #include "util.h"
 #include "volio.h"
 
@@ -68,18 +69,23 @@ uint32_t crc_of(const uint8_t *buf, uint64_t len)
 }
 
 /*
- * Read units [from, to) in the old layout into the copy buffer, zeros past
- * the data, so that the last unit's stripes are whole.
+ * Read units [from, to) in the old layout into buf, zeros past the data, so
+ * that the last unit's stripes are whole.
  */
-static int read_units(struct run *r, uint64_t from, uint64_t to)
+int read_units_into(struct run *r, uint8_t *buf, uint64_t from, uint64_t to)
 {
 	const struct pair *p = &r->a->m.p;
 	uint64_t ub = pair_unit_bytes(p), off = from * ub, len = (to - from) * ub;
 	uint64_t have = p->data_size - off < len ? p->data_size - off : len;
 
 	if (!io_dry)
-		memset(r->buf + have, 0, len - have);
-	return geo_read(r->a, &p->from, r->buf, off, have);
+		memset(buf + have, 0, len - have);
+	return geo_read(r->a, &p->from, buf, off, have);
+}
+
+static int read_units(struct run *r, uint64_t from, uint64_t to)
+{
+	return read_units_into(r, r->buf, from, to);
 }
 
 /* Write units [from, to), held in the copy buffer, in the new layout. */
@@ -173,15 +179,28 @@ int restore_staged(struct run *r)
 	return finish_staged(r, unit);
 }
 
-/* Block 240 for units [from, to): one read in the old layout, one gathered write per member. */
-static int direct_copy(struct run *r, uint64_t from, uint64_t to)
+/*
+ * Block 240 for units [from, to): one read in the old layout (or the read
+ * ahead that already holds it), one gathered write per member; while the
+ * writes go, units [to, ahead) are read ahead.
+ */
+static int direct_copy(struct run *r, struct readahead *ra, uint64_t from, uint64_t to,
+		       uint64_t ahead)
 {
-	int e = read_units(r, from, to);
+	uint64_t ub = pair_unit_bytes(&r->a->m.p);
+	int64_t have = ra_take(ra, from);
+	int e = have < 0 ? (int)have : 0;
 
+	if (!e && (uint64_t)have < to)	/* what the read ahead did not cover */
+		e = read_units_into(r, r->buf + ((uint64_t)have - from) * ub, (uint64_t)have, to);
+	if (!e)
+		ra_start(ra, to, ahead);
 	if (!e)
 		e = write_units(r, from, to);
 	if (e)
 		return e;
+	for (uint32_t i = 0; i < r->a->n; i++)
+		dev_writeback(&r->a->dev[i]);
 	r->units_copied += to - from;
 	r->since += to - from;
 	r->done = to;
@@ -247,6 +266,37 @@ static uint64_t next_arrival(const struct run *r, uint64_t units)
 }
 
 /*
+ * What the batch after the one ending at `end` will be, as the loop will
+ * see it unless a time-limit checkpoint comes in between (which can only
+ * make it longer): what the read ahead reads. Never past the next host
+ * write's arrival, which may change the units after it.
+ */
+static uint64_t next_batch_end(const struct run *r, uint64_t end, uint64_t buf_units)
+{
+	const struct pair *p = &r->a->m.p;
+	uint64_t units = pair_units(p), ckpt = r->a->m.progress, limit;
+	uint64_t since = r->since + (end - r->done);
+	int self;
+
+	if (end >= units || (pair_clobbers(p, end, &self), self))
+		return end;
+	/* the unit limit's checkpoint after this batch, or else test 244's before the next */
+	if (r->pol.every_unit || (r->pol.units && since >= r->pol.units) ||
+	    ck_next_dest_due(p, ckpt, end, end)) {
+		ckpt = end;
+		since = 0;
+	}
+	limit = next_arrival(r, units);
+	if (limit <= end)
+		return end;
+	if (limit > units)
+		limit = units;
+	if (limit > end + buf_units)
+		limit = end + buf_units;
+	return ck_batch_end(p, &r->pol, ckpt, end, since, limit);
+}
+
+/*
  * Migrate from r->done (== m.progress) to the end, then the final
  * checkpoint. Returns 0, -EINTR when stopped by a signal at a safe point,
  * or -errno after an I/O error was reported.
@@ -257,15 +307,19 @@ int migrate(struct run *r)
 	uint64_t units = pair_units(p), ub = pair_unit_bytes(p);
 	/* plan (io_dry) transfers nothing: its batches need no buffer */
 	uint64_t buf_units = io_dry ? UINT64_MAX - units : r->buflen / ub;
+	struct readahead ra;
 	int e = 0;
 
+	ra_init(&ra, r, io_dry ? NULL : r->buf2);
 	r->last_time = now_seconds();
 	while (r->done < units && !e) {
 		uint64_t end, limit;
 		int self;
 
-		if (*r->stop)
+		if (*r->stop) {
+			ra_cancel(&ra);
 			return -EINTR;
+		}
 		e = apply_records(r, r->done);
 		if (e)
 			break;
@@ -285,12 +339,14 @@ int migrate(struct run *r)
 		if (limit > r->done + buf_units)
 			limit = r->done + buf_units;
 		end = ck_batch_end(p, &r->pol, r->a->m.progress, r->done, r->since, limit);
-		e = direct_copy(r, r->done, end);
+		e = direct_copy(r, &ra, r->done, end, next_batch_end(r, end, buf_units));
 		if (!e && ck_interval_due(&r->pol, r->since, now_seconds() - r->last_time))
 			e = ck_commit(r, CK_INTERVAL);
 		if (r->progress)
 			r->progress(r, 0);
 	}
+	ra_cancel(&ra);
+	r->buf2 = ra.buf;	/* the buffers may have changed places */
 	if (e)
 		return e == -EBADMSG ? e : io_fail(e, "migration");
 	e = apply_records(r, UINT64_MAX);

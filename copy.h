@@ -10,5 +10,6 @@ int restore_staged(struct run *r);
 int volume_read(struct array *a, uint8_t *buf, uint64_t off, size_t len);
 uint64_t volume_size(const struct array *a);
 uint32_t crc_of(const uint8_t *buf, uint64_t len);
+int read_units_into(struct run *r, uint8_t *buf, uint64_t from, uint64_t to);
 
 #endif

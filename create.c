@@ -199,7 +199,7 @@ int create_write_initial(struct run *r)
 		if (e)
 			log_err("%s: metadata write failed: %s", dv->path, strerror(-e));
 		else
-			e = ck_write_meta_member(r, i);
+			e = ck_write_meta_member(r, i, 0);
 		if (!e)
 			e = md_mark(r->a, i, r->mbuf);
 	}

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <linux/loop.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -30,6 +31,12 @@
 
 struct io_stats io_stats;
 int io_dry;
+
+/* The counters: the read-ahead thread and the flush threads count too. */
+static void count(uint64_t *c, uint64_t n)
+{
+	__atomic_add_fetch(c, n, __ATOMIC_RELAXED);
+}
 
 /* For a loop device, identify it by its backing file, so a loop over a
  * member image counts as that member. */
@@ -215,7 +222,8 @@ int dev_read(struct dev *d, void *buf, size_t len, uint64_t off)
 	char *p = buf;
 
 	if (io_dry) {
-		io_stats.bytes_read += len;
+		count(&io_stats.bytes_read, len);
+		count(&d->nread, len);
 		return 0;
 	}
 	while (len) {
@@ -230,7 +238,8 @@ int dev_read(struct dev *d, void *buf, size_t len, uint64_t off)
 		p += r;
 		len -= (size_t)r;
 		off += (uint64_t)r;
-		io_stats.bytes_read += (uint64_t)r;
+		count(&io_stats.bytes_read, (uint64_t)r);
+		count(&d->nread, (uint64_t)r);
 	}
 	return 0;
 }
@@ -241,7 +250,8 @@ int dev_write(struct dev *d, const void *buf, size_t len, uint64_t off)
 
 	d->dirty = 1;
 	if (io_dry) {
-		io_stats.bytes_written += len;
+		count(&io_stats.bytes_written, len);
+		count(&d->nwritten, len);
 		return 0;
 	}
 	while (len) {
@@ -256,7 +266,8 @@ int dev_write(struct dev *d, const void *buf, size_t len, uint64_t off)
 		p += r;
 		len -= (size_t)r;
 		off += (uint64_t)r;
-		io_stats.bytes_written += (uint64_t)r;
+		count(&io_stats.bytes_written, (uint64_t)r);
+		count(&d->nwritten, (uint64_t)r);
 	}
 	return 0;
 }
@@ -284,7 +295,8 @@ int dev_readv(struct dev *d, struct iovec *iov, int cnt, uint64_t off)
 			return -errno;
 		if (r == 0)
 			return -EIO;
-		io_stats.bytes_read += (uint64_t)r;
+		count(&io_stats.bytes_read, (uint64_t)r);
+		count(&d->nread, (uint64_t)r);
 		off += (uint64_t)r;
 		while (cnt > 0 && (size_t)r >= iov->iov_len) {
 			r -= (ssize_t)iov->iov_len;
@@ -320,7 +332,8 @@ int dev_writev(struct dev *d, struct iovec *iov, int cnt, uint64_t off)
 			return -errno;
 		if (r == 0)
 			return -ENOSPC;
-		io_stats.bytes_written += (uint64_t)r;
+		count(&io_stats.bytes_written, (uint64_t)r);
+		count(&d->nwritten, (uint64_t)r);
 		off += (uint64_t)r;
 		while (cnt > 0 && (size_t)r >= iov->iov_len) {
 			r -= (ssize_t)iov->iov_len;
@@ -350,9 +363,109 @@ int dev_flush(struct dev *d)
 		if (errno != EINTR)
 			return -errno;
 	}
-	io_stats.flushes++;
+	count(&io_stats.flushes, 1);
+	count(&d->nflush, 1);
 	d->dirty = 0;
 	return 0;
+}
+
+struct flush_job {
+	struct dev *d;
+	int err;
+};
+
+static void *flush_thread(void *arg)
+{
+	struct flush_job *j = arg;
+
+	j->err = dev_flush(j->d);
+	return NULL;
+}
+
+/*
+ * Flush n members at once: they are different disks, so one flush need not
+ * wait for the other (a thread per dirty member but the first). Returns 0,
+ * or the first error with *failed the index of its member.
+ */
+int dev_flush_all(struct dev *d, uint32_t n, int *failed)
+{
+	struct flush_job job[MAX_DEVS];
+	pthread_t tid[MAX_DEVS];
+	int started[MAX_DEVS] = { 0 }, first = -1, e = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		job[i] = (struct flush_job){ &d[i], 0 };
+		if (!d[i].dirty || io_dry)
+			continue;
+		if (first < 0)
+			first = (int)i;	/* this thread flushes it */
+		else
+			started[i] = pthread_create(&tid[i], NULL, flush_thread, &job[i]) == 0;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (io_dry || (int)i == first || (d[i].dirty && !started[i]))
+			job[i].err = dev_flush(&d[i]);	/* or no thread could start */
+		else if (started[i])
+			pthread_join(tid[i], NULL);
+	}
+	for (uint32_t i = 0; i < n && !e; i++) {
+		e = job[i].err;
+		*failed = (int)i;
+	}
+	return e;
+}
+
+/*
+ * A write that is durable when it returns (pwritev2 with RWF_DSYNC: a FUA
+ * write on most disks), without flushing the member's other writes; where
+ * the kernel or file system cannot, a write and a flush.
+ */
+int dev_write_durable(struct dev *d, const void *buf, size_t len, uint64_t off)
+{
+	struct iovec iov = { (void *)buf, len };
+	int was_dirty = d->dirty, e;
+
+	if (io_dry) {
+		count(&io_stats.durable_writes, 1);
+		count(&d->ndurable, 1);
+		count(&io_stats.bytes_written, len);
+		count(&d->nwritten, len);
+		return 0;
+	}
+	for (;;) {
+		ssize_t r = pwritev2(d->fd, &iov, 1, (off_t)off, RWF_DSYNC);
+
+		if (r == (ssize_t)len) {
+			count(&io_stats.durable_writes, 1);
+			count(&d->ndurable, 1);
+			count(&io_stats.bytes_written, len);
+		count(&d->nwritten, len);
+			return 0;
+		}
+		if (r >= 0 || errno == EINTR)
+			break;	/* short or interrupted: the plain way below */
+		if (errno != EOPNOTSUPP && errno != EINVAL && errno != ENOSYS)
+			return -errno;
+		break;
+	}
+	e = dev_write(d, buf, len, off);
+	if (!e) {
+		d->dirty = 1;
+		e = dev_flush(d);
+		d->dirty = was_dirty;
+	}
+	return e;
+}
+
+/*
+ * Start writing back what the copy left in the page cache (image files):
+ * a checkpoint's flush then finds less to wait for. Nothing for block
+ * devices, written with O_DIRECT.
+ */
+void dev_writeback(struct dev *d)
+{
+	if (!io_dry && !d->direct && d->dirty && d->fd >= 0)
+		sync_file_range(d->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
 /* Page-aligned zeroed buffer, so direct I/O can use it. NULL on failure. */

@@ -7,6 +7,8 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#define MAX_DEVS 16	/* members of one array, at most (layout.h MAX_MEMBERS) */
+
 struct dev {
 	const char *path;	/* as given on the command line */
 	int fd;
@@ -19,12 +21,15 @@ struct dev {
 	ino_t id_ino;
 	dev_t rdev;		/* block devices: the device number */
 	dev_t disk;		/* block devices: the whole disk holding it */
+	uint64_t nread, nwritten;	/* bytes this run, for plan's estimate */
+	uint64_t nflush, ndurable;	/* flushes, durable writes */
 };
 
 struct io_stats {
 	uint64_t bytes_read;
 	uint64_t bytes_written;
 	uint64_t flushes;
+	uint64_t durable_writes;	/* writes that are durable by themselves (RWF_DSYNC) */
 };
 
 extern struct io_stats io_stats;
@@ -42,6 +47,9 @@ int dev_write(struct dev *d, const void *buf, size_t len, uint64_t off);
 int dev_readv(struct dev *d, struct iovec *iov, int cnt, uint64_t off);
 int dev_writev(struct dev *d, struct iovec *iov, int cnt, uint64_t off);
 int dev_flush(struct dev *d);
+int dev_flush_all(struct dev *d, uint32_t n, int *failed);
+int dev_write_durable(struct dev *d, const void *buf, size_t len, uint64_t off);
+void dev_writeback(struct dev *d);
 void *io_alloc(size_t len);
 
 /* A member not given (cat of a degraded array); plan's disks have no fd either. */

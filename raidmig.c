@@ -19,7 +19,8 @@
 
 enum {
 	O_LEVEL = 1, O_LAYOUT, O_CHUNK, O_NAME, O_JOURNAL, O_CK_UNITS, O_CK_SECONDS, O_CK_EVERY,
-	O_FORCE, O_YES, O_JSON, O_OUTPUT, O_SIZE, O_MEMBERS, O_PROGRESS_JSON, O_VERBOSE,
+	O_FORCE, O_YES, O_JSON, O_OUTPUT, O_SIZE, O_MEMBERS, O_DISK, O_BANDWIDTH, O_FLUSH_MS,
+	O_SEEK_MS, O_PROGRESS_JSON, O_VERBOSE,
 };
 #define BIT(o) (1u << (o))
 
@@ -50,10 +51,12 @@ static const struct action actions[] = {
 	{ "inspect", cmd_inspect, BIT(O_JSON), 1, "[--json] DEV..." },
 	{ "cat", cmd_cat, BIT(O_OUTPUT), 1, "[--output FILE] DEV..." },
 	{ "plan", cmd_plan, GEOM_OPTS | BIT(O_JOURNAL) | BIT(O_CK_UNITS) | BIT(O_CK_EVERY) |
-	  BIT(O_FORCE) | BIT(O_JSON) | BIT(O_SIZE) | BIT(O_MEMBERS), 0,
+	  BIT(O_CK_SECONDS) | BIT(O_FORCE) | BIT(O_JSON) | BIT(O_SIZE) | BIT(O_MEMBERS) | BIT(O_DISK) |
+	  BIT(O_BANDWIDTH) | BIT(O_FLUSH_MS) | BIT(O_SEEK_MS), 0,
 	  "--level LEVEL [--layout LAYOUT] [--chunk SIZE] [--journal FILE]\n"
-	  "                [--checkpoint-units N] [--checkpoint-every-unit] [--force] [--json]\n"
-	  "                (SRC DEV... | --size SIZE --members N)" },
+	  "                [--checkpoint-units N] [--checkpoint-seconds S] [--checkpoint-every-unit]\n"
+	  "                [--force] [--json] [--disk MODEL] [--bandwidth MBPS]\n"
+	  "                [--flush-ms MS] [--seek-ms MS] (SRC DEV... | --size SIZE --members N)" },
 	{ "wipe", cmd_wipe, BIT(O_FORCE) | BIT(O_YES), 1, "[--force] [--yes] DEV..." },
 };
 
@@ -63,8 +66,8 @@ static const struct poptOption options[] = {
 	{ "chunk", 'c', POPT_ARG_STRING, NULL, O_CHUNK, "chunk size, power of two, 4K to 2M (64K)", "SIZE" },
 	{ "name", 'N', POPT_ARG_STRING, NULL, O_NAME, "md array name (the source's file name)", "NAME" },
 	{ "journal", 'j', POPT_ARG_STRING, NULL, O_JOURNAL, "host writes to apply during the migration", "FILE" },
-	{ "checkpoint-units", 0, POPT_ARG_STRING, NULL, O_CK_UNITS, "checkpoint at least every N units, 0 for no limit (100)", "N" },
-	{ "checkpoint-seconds", 0, POPT_ARG_STRING, NULL, O_CK_SECONDS, "checkpoint at least every S seconds, 0 for no limit (10)", "S" },
+	{ "checkpoint-units", 0, POPT_ARG_STRING, NULL, O_CK_UNITS, "fixed policy: a checkpoint at least every N units, 0 for none (default: adaptive)", "N" },
+	{ "checkpoint-seconds", 0, POPT_ARG_STRING, NULL, O_CK_SECONDS, "fixed policy: a checkpoint at least every S seconds, 0 for none (10)", "S" },
 	{ "checkpoint-every-unit", 0, POPT_ARG_NONE, &opt.every, O_CK_EVERY, "checkpoint after every unit (the prior art, for comparison)", 0 },
 	{ "force", 'f', POPT_ARG_NONE, &opt.force, O_FORCE, "overwrite what the checks protect (see raidmig(1))", 0 },
 	{ "yes", 'y', POPT_ARG_NONE, &opt.yes, O_YES, "do not ask for confirmation", 0 },
@@ -73,6 +76,10 @@ static const struct poptOption options[] = {
 	{ "output", 'o', POPT_ARG_STRING, NULL, O_OUTPUT, "write the volume to FILE, not standard output", "FILE" },
 	{ "size", 0, POPT_ARG_STRING, NULL, O_SIZE, "plan: the size of each (hypothetical) disk", "SIZE" },
 	{ "members", 0, POPT_ARG_STRING, NULL, O_MEMBERS, "plan: how many such disks", "N" },
+	{ "disk", 0, POPT_ARG_STRING, NULL, O_DISK, "plan: estimate the time on a model disk: hdd, ssd, nvme", "MODEL" },
+	{ "bandwidth", 0, POPT_ARG_STRING, NULL, O_BANDWIDTH, "plan: the model's MB/s per disk", "MBPS" },
+	{ "flush-ms", 0, POPT_ARG_STRING, NULL, O_FLUSH_MS, "plan: the model's milliseconds per flush", "MS" },
+	{ "seek-ms", 0, POPT_ARG_STRING, NULL, O_SEEK_MS, "plan: the model's milliseconds per seek", "MS" },
 	{ "verbose", 'v', POPT_ARG_NONE, &log_verbose_on, O_VERBOSE, "say more", 0 },
 	POPT_TABLEEND
 };
@@ -104,13 +111,21 @@ static void help(void)
 	       "See raidmig(1).\n");
 }
 
+/*
+ * The checkpoint policy. By default adaptive (checkpoint.c): interval
+ * checkpoints as often as keeps committing near 1% of the run, at most 10
+ * seconds apart. --checkpoint-units and --checkpoint-seconds give the
+ * patent's fixed limits instead: a unit count (0: none) and a time (10 s
+ * unless given; 0: none).
+ */
 static int parse_policy(struct policy *p)
 {
 	uint64_t v;
 
-	p->units = 100;
-	p->seconds = 10;
+	memset(p, 0, sizeof(*p));
 	p->every_unit = opt.every;
+	p->adaptive = !opt.ck_units && !opt.ck_seconds;
+	p->seconds = 10;
 	if (opt.ck_units) {
 		if (parse_size(opt.ck_units, &v, 0)) {
 			log_err("--checkpoint-units: not a number: '%s'", opt.ck_units);
@@ -165,6 +180,10 @@ static char **string_option(int o)
 	case O_OUTPUT: return &opt.output;
 	case O_SIZE: return &opt.size;
 	case O_MEMBERS: return &opt.members;
+	case O_DISK: return &opt.disk;
+	case O_BANDWIDTH: return &opt.bandwidth;
+	case O_FLUSH_MS: return &opt.flush_ms;
+	case O_SEEK_MS: return &opt.seek_ms;
 	default: return NULL;
 	}
 }

@@ -52,10 +52,11 @@ void report_summary(const struct run *r, double secs, int json)
 
 	if (json) {
 		printf("{\"units\": %llu, \"bytes_read\": %llu, \"bytes_written\": %llu, "
-		       "\"metadata_writes\": %llu, \"flushes\": %llu, \"checkpoints\": {",
+		       "\"metadata_writes\": %llu, \"flushes\": %llu, \"durable_writes\": %llu, "
+		       "\"checkpoints\": {",
 		       (unsigned long long)r->units_copied, (unsigned long long)io_stats.bytes_read,
 		       (unsigned long long)io_stats.bytes_written, (unsigned long long)r->meta_writes,
-		       (unsigned long long)io_stats.flushes);
+		       (unsigned long long)io_stats.flushes, (unsigned long long)io_stats.durable_writes);
 		reasons(r, 1);
 		printf("}, \"commit_seconds\": %.3f, \"seconds\": %.3f}\n", r->commit_seconds, secs);
 		return;
@@ -65,6 +66,7 @@ void report_summary(const struct run *r, double secs, int json)
 	printf("bytes written    %llu\n", (unsigned long long)io_stats.bytes_written);
 	printf("metadata writes  %llu\n", (unsigned long long)r->meta_writes);
 	printf("flushes          %llu\n", (unsigned long long)io_stats.flushes);
+	printf("durable writes   %llu\n", (unsigned long long)io_stats.durable_writes);
 	printf("checkpoints     ");
 	reasons(r, 0);
 	printf("seconds          %.3f (%.1f MB/s written), %.3f in checkpoints\n", secs, mbs,
@@ -103,7 +105,21 @@ void report_progress(const struct run *r, int final)
 		fputc('\n', stderr);
 }
 
-void report_plan(const struct run *r, int json)
+/* Seconds as a person reads them: "42 s", "3.2 min", "7.5 h", "2.1 days". */
+static void fmt_secs(char *buf, size_t len, double s)
+{
+	if (s < 120)
+		snprintf(buf, len, "%.1f s", s);
+	else if (s < 7200)
+		snprintf(buf, len, "%.1f min", s / 60);
+	else if (s < 172800)
+		snprintf(buf, len, "%.1f h", s / 3600);
+	else
+		snprintf(buf, len, "%.1f days", s / 86400);
+}
+
+void report_plan(const struct run *r, int json, const struct disk_model *m,
+		 const struct estimate *e)
 {
 	const struct pair *p = &r->a->m.p;
 	char cap[32], cfg[32], data[32], name[64];
@@ -115,17 +131,26 @@ void report_plan(const struct run *r, int json)
 	if (json) {
 		printf("{\"level\": %d, \"layout\": %u, \"chunk\": %u, \"members\": %u, "
 		       "\"capacity\": %llu, \"config_bytes\": %llu, \"data_size\": %llu, "
-		       "\"unit_bytes\": %llu, \"units\": %llu, \"checkpoints\": {",
+		       "\"unit_bytes\": %llu, \"unit_depth\": %llu, \"units\": %llu, \"checkpoints\": {",
 		       p->to.level, p->to.layout, p->to.chunk, p->to.members,
 		       (unsigned long long)geom_capacity(&p->to), (unsigned long long)config,
 		       (unsigned long long)p->data_size, (unsigned long long)pair_unit_bytes(p),
-		       (unsigned long long)r->units_copied);
+		       (unsigned long long)pair_unit_depth(p), (unsigned long long)r->units_copied);
 		reasons(r, 1);
-		printf("}, \"metadata_writes\": %llu, \"flushes\": %llu, \"bytes_staged\": %llu, "
-		       "\"bytes_read\": %llu, \"bytes_written\": %llu}\n",
+		printf("}, \"metadata_writes\": %llu, \"flushes\": %llu, \"durable_writes\": %llu, "
+		       "\"bytes_staged\": %llu, \"bytes_read\": %llu, \"bytes_written\": %llu",
 		       (unsigned long long)r->meta_writes, (unsigned long long)io_stats.flushes,
+		       (unsigned long long)io_stats.durable_writes,
 		       (unsigned long long)r->bytes_staged, (unsigned long long)io_stats.bytes_read,
 		       (unsigned long long)io_stats.bytes_written);
+		if (m)
+			printf(", \"estimate\": {\"disk\": \"%s\", \"mb_per_s\": %g, \"flush_ms\": %g, "
+			       "\"seek_ms\": %g, \"seconds\": %.1f, \"copy_seconds\": %.1f, "
+			       "\"checkpoints\": %llu, \"commit_seconds\": %.1f, \"commit_cost_ms\": %.2f, "
+			       "\"commit_share\": %.4f}", m->name, m->mbs, m->flush_ms, m->seek_ms,
+			       e->total_s, e->copy_s, (unsigned long long)e->commits, e->commit_s,
+			       e->commit_cost_s * 1e3, e->total_s > 0 ? e->commit_s / e->total_s : 0);
+		printf("}\n");
 		return;
 	}
 	printf("plan: %s over %u members, chunk %u KiB\n", geom_level_name(&p->to, name, sizeof(name)),
@@ -138,10 +163,21 @@ void report_plan(const struct run *r, int json)
 	reasons(r, 0);
 	printf("metadata writes     %llu\n", (unsigned long long)r->meta_writes);
 	printf("flushes             %llu\n", (unsigned long long)io_stats.flushes);
+	printf("durable writes      %llu\n", (unsigned long long)io_stats.durable_writes);
 	printf("bytes staged        %llu\n", (unsigned long long)r->bytes_staged);
 	printf("bytes read          %llu\n", (unsigned long long)io_stats.bytes_read);
 	printf("bytes written       %llu\n", (unsigned long long)io_stats.bytes_written);
 	printf("(checkpoints for the time limit are not counted: they depend on the speed)\n");
+	if (m) {
+		char t[32], c[32];
+
+		fmt_secs(t, sizeof(t), e->total_s);
+		fmt_secs(c, sizeof(c), e->commit_s);
+		printf("estimate on %s (%g MB/s a disk, %g ms a flush, %g ms a seek):\n"
+		       "  %s in all, %s (%.1f%%) in %llu checkpoints of %.1f ms\n", m->name, m->mbs,
+		       m->flush_ms, m->seek_ms, t, c, e->total_s > 0 ? 100 * e->commit_s / e->total_s : 0,
+		       (unsigned long long)e->commits, e->commit_cost_s * 1e3);
+	}
 }
 
 static void geom_json(const char *key, const struct geom *g)

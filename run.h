@@ -17,6 +17,7 @@ struct policy {
 	uint64_t units;		/* checkpoint after this many units (0: no limit) */
 	double seconds;		/* or after this long (0: no limit) */
 	int every_unit;		/* prior art: a checkpoint after every unit */
+	int adaptive;		/* seconds follows the commit cost (checkpoint.c) */
 };
 
 struct run {
@@ -31,8 +32,10 @@ struct run {
 	uint64_t units_copied;
 	uint64_t bytes_staged;	/* written to the staging slot */
 	double commit_seconds;	/* time spent committing checkpoints */
+	double commit_cost;	/* seconds a commit takes, recent average */
 	size_t next_rec;	/* journal records applied */
 	uint8_t *buf;		/* copy buffer, page aligned */
+	uint8_t *buf2;		/* the other one, that the next units are read ahead into */
 	size_t buflen;
 	uint8_t *pbuf;		/* parity of the copy buffer's stripes */
 	size_t pbuflen;

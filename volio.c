@@ -62,19 +62,11 @@ static int gather_add(struct dev *d, struct gather *gt, uint8_t *ptr, uint64_t m
 	return e;
 }
 
-/*
- * Every member's gather, cleared; kept from call to call (one process, one
- * thread does the I/O), as clearing 16 of them is most of a small call.
- */
-static struct gather *gathers(uint32_t n)
+/* Start every member's gather empty. */
+static void gathers_init(struct gather *g, uint32_t n)
 {
-	static struct gather *g;
-
-	if (!g)
-		g = calloc(MAX_MEMBERS, sizeof(*g));
-	for (uint32_t i = 0; g && i < n; i++)
+	for (uint32_t i = 0; i < n; i++)
 		g[i].cnt = 0;
-	return g;
 }
 
 /*
@@ -140,10 +132,11 @@ static int rebuild(struct array *a, const struct geom *g, uint8_t *buf, uint64_t
  */
 int geo_read(struct array *a, const struct geom *g, uint8_t *buf, uint64_t off, uint64_t len)
 {
-	struct gather *gt = gathers(g->members);
+	struct gather gt[MAX_MEMBERS];	/* on the stack: the read-ahead thread reads too */
 	uint64_t pos = 0;
-	int e = gt ? 0 : -ENOMEM;
+	int e = 0;
 
+	gathers_init(gt, g->members);
 	while (pos < len && !e) {
 		uint32_t m;
 		uint64_t moff, n = geom_map(g, off + pos, 0, &m, &moff);
@@ -175,7 +168,7 @@ int geo_write_stripes(struct array *a, const struct geom *g, const struct pair *
 {
 	uint64_t sb = geom_stripe_bytes(g), depth = geom_stripe_depth(g), np = geom_parities(g);
 	uint64_t first = s0 * sb;
-	struct gather *gt;
+	struct gather gt[MAX_MEMBERS];
 	int e = 0;
 
 	if (np && !io_dry) {
@@ -194,9 +187,7 @@ int geo_write_stripes(struct array *a, const struct geom *g, const struct pair *
 			return e;
 		}
 	}
-	gt = gathers(g->members);
-	if (!gt)
-		return -ENOMEM;
+	gathers_init(gt, g->members);
 	for (uint32_t m = 0; m < g->members && !e; m++) {
 		uint64_t moff = s0 * depth, end = s1 * depth;
 
@@ -248,11 +239,10 @@ int geo_write(struct array *a, const struct geom *g, const uint8_t *data, uint64
 	int e = 0;
 
 	if (!np) {
-		struct gather *gt = gathers(g->members);
+		struct gather gt[MAX_MEMBERS];
 		uint64_t pos = 0;
 
-		if (!gt)
-			return -ENOMEM;
+		gathers_init(gt, g->members);
 		for (uint32_t c = 0; c < geom_copies(g) && !e; c++) {
 			for (pos = 0; pos < len && !e; ) {
 				uint32_t m;

@@ -56,7 +56,8 @@ convert_check() {	# convert_check MEMBERS CHUNK DATA TAIL [options]
 import json, sys
 s = json.load(sys.stdin)
 assert sorted(s) == sorted(["units", "bytes_read", "bytes_written", "metadata_writes",
-                            "flushes", "checkpoints", "commit_seconds", "seconds"]), sorted(s)
+                            "flushes", "durable_writes", "checkpoints", "commit_seconds",
+                            "seconds"]), sorted(s)
 assert sorted(s["checkpoints"]) == sorted(["staging", "next_destination", "host_write",
                                            "interval", "final"])
 assert s["checkpoints"]["staging"] == 0 and s["checkpoints"]["final"] == 1

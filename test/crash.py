@@ -9,7 +9,9 @@ every stripe's parity and every copy.
 Crash models, for a crash at every point K of the trace:
   prefix   every write before K landed, in order
   flushed  only what was flushed by K landed: writes to a file after its last
-           flush before K are lost (a rewritten sector keeps its flushed data)
+           flush before K are lost (a rewritten sector keeps its flushed
+           data), but for writes durable by themselves (RWF_DSYNC, traced as
+           "D"), which landed
   reorder  the flushed writes plus random subsets of the unflushed ones
   torn     every write before K landed, and write K landed in part: whole
            512-byte sectors, first half, last half, or every other sector
@@ -37,10 +39,10 @@ def load_trace(path, names):
     with open(path + ".data", "rb") as data, open(path) as f:
         for line in f:
             kind, rest = line[0], line[2:].rstrip("\n")
-            if kind == "W":
+            if kind in "WD":
                 p, off, ln = rest.rsplit(" ", 2)
                 name = os.path.basename(p)
-                ops.append(("W", name, int(off), data.read(int(ln))))
+                ops.append(("W", name, int(off), data.read(int(ln)), kind == "D"))
             else:
                 ops.append(("F", os.path.basename(rest)))
     return [op for op in ops if op[1] in names]
@@ -130,7 +132,7 @@ class Checker:
 
 
 def apply(state, op, data=None):
-    _, name, off, d = op
+    _, name, off, d = op[:4]
     d = d if data is None else data
     buf = state[name]
     if len(buf) < off + len(d):
@@ -143,7 +145,8 @@ def clone(state):
 
 
 def durable_mask(ops, k):
-    """Which writes before point k were flushed (their file flushed later, before k)."""
+    """Which writes before point k are durable: their file flushed later,
+    before k, or the write durable by itself (RWF_DSYNC: that write only)."""
     flushed_after = set()
     mask = [False] * k
     for i in range(k - 1, -1, -1):
@@ -151,7 +154,7 @@ def durable_mask(ops, k):
         if op[0] == "F":
             flushed_after.add(op[1])
         else:
-            mask[i] = op[1] in flushed_after
+            mask[i] = op[1] in flushed_after or op[4]
     return mask
 
 

@@ -9,7 +9,7 @@ same_counts() {
 	python3 - "$1" "$2" <<-'PY'
 	import json, sys
 	p, r = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-	for k in ("units", "metadata_writes", "flushes", "bytes_read", "bytes_written"):
+	for k in ("units", "metadata_writes", "flushes", "durable_writes", "bytes_read", "bytes_written"):
 	    assert p[k] == r[k], (k, p[k], r[k])
 	assert p["checkpoints"] == r["checkpoints"], (p["checkpoints"], r["checkpoints"])
 	PY
@@ -59,8 +59,32 @@ plan_then_convert() {
 	[ "$status" -eq 0 ]
 	units=$(echo "$output" | json_get units)
 	[ "$units" -eq $(((16 << 40) / 131072)) ] || [ "$units" -eq $(((16 << 40) / 131072 - 1)) ]
-	# the next-destination rule stays logarithmic, the interval rule linear
+	# the next-destination rule stays logarithmic; the default policy's
+	# checkpoints are spaced in time, which plan does not count
 	nd=$(echo "$output" | json_get checkpoints.next_destination)
 	[ "$nd" -le 27 ]
-	[ "$(echo "$output" | json_get checkpoints.interval)" -ge $((units / 100 - 1)) ]
+	[ "$(echo "$output" | json_get checkpoints.interval)" -eq 0 ]
+	# the patent's fixed unit limit: linear
+	run "$RAIDMIG" plan --level 0 --size 1T --members 2 --json --checkpoint-units 100
+	units=$(echo "$output" | json_get units)
+	[ "$(echo "$output" | json_get checkpoints.interval)" -ge $((units / 100 - 10)) ]
+}
+
+@test "plan --disk estimates the time, and the adaptive policy keeps checkpoints near 1% of it" {
+	blank 1M x.img
+	run "$RAIDMIG" plan --level 0 --size 1T --members 2 --disk hdd --json
+	[ "$status" -eq 0 ]
+	lazy=$(echo "$output" | json_get estimate.commit_share)
+	secs=$(echo "$output" | json_get estimate.seconds)
+	run "$RAIDMIG" plan --level 0 --size 1T --members 2 --disk hdd --json --checkpoint-units 100
+	fixed=$(echo "$output" | json_get estimate.commit_share)
+	echo "adaptive $lazy, fixed 100 units $fixed, $secs s"
+	python3 -c "import sys; l, f, s = map(float, sys.argv[1:]); assert 0.005 < l < 0.02 and f > 5 * l and 3600 < s < 86400" \
+		"$lazy" "$fixed" "$secs"
+	run "$RAIDMIG" plan --level 6 --size 1T --members 5 --bandwidth 100 --flush-ms 20 --seek-ms 10
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ "estimate on custom (100 MB/s a disk, 20 ms a flush, 10 ms a seek)" ]]
+	refused 1 "plan: --disk floppy: not a model \\(hdd, ssd, nvme\\)" "$RAIDMIG" plan --level 0 --size 1T --members 2 --disk floppy
+	refused 1 "go with --disk, or all three together" "$RAIDMIG" plan --level 0 --size 1T --members 2 --bandwidth 100
+	refused 1 "plan: --flush-ms -3: not a positive number" "$RAIDMIG" plan --level 0 --size 1T --members 2 --disk hdd --flush-ms -3
 }

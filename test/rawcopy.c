@@ -1,19 +1,27 @@
 /*
  * test/rawcopy.c: the raw limit for make bench. Reads the source's first
- * DATA bytes and writes them to the same member offsets raidmig would (md
- * RAID0, member 0 in place), in the same batches (whole stripes, at most 16
- * MiB) and with the same I/O mode (O_DIRECT on block devices), then flushes
- * every member once. No staging, no checkpoints: not safe, only fast.
+ * DATA bytes in batches (whole stripes, at most 16 MiB) and writes, for
+ * every batch, the same number of bytes to the same member offsets raidmig
+ * writes: each member's rows for those stripes (DATA / K bytes a member,
+ * K the data chunks in a row: md RAID0 over n has K = n, RAID5 n - 1,
+ * RAID6 n - 2, RAID1 1), member 0 in place, and nothing on member 0 when
+ * SKIP0 says the new layout keeps it as it is (RAID1). The bytes written
+ * are the batch's own (no parity is computed: the I/O is what is measured).
+ * Same I/O mode as raidmig (O_DIRECT on block devices); one flush of every
+ * member at the end. No staging, no checkpoints: not safe, only fast.
+ * With --overlap, one thread reads the next batch while the other writes
+ * this one (two buffers): the raw limit a user could run.
  *
- *   rawcopy CHUNK DATA SRC MEMBER...
+ *   rawcopy [--overlap] DATA K SKIP0 MEMBER...   (member 0 is the source)
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
+#include <string.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #define BUF (16u << 20)
@@ -24,66 +32,98 @@ static void die(const char *what)
 	exit(1);
 }
 
+static void full(ssize_t (*io)(int, void *, size_t, off_t), int fd, uint8_t *p, uint64_t len,
+		 uint64_t off, const char *what)
+{
+	while (len) {
+		ssize_t r = io(fd, p, len, (off_t)off);
+
+		if (r <= 0)
+			die(what);
+		p += r;
+		len -= (uint64_t)r;
+		off += (uint64_t)r;
+	}
+}
+
+static ssize_t wr(int fd, void *p, size_t len, off_t off)
+{
+	return pwrite(fd, p, len, off);
+}
+
+struct reader {
+	int fd;
+	uint8_t *buf;
+	uint64_t off, len;
+};
+
+static void *read_batch(void *arg)
+{
+	struct reader *r = arg;
+
+	full(pread, r->fd, r->buf, (r->len + 4095) / 4096 * 4096, r->off, "read");
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
-	uint64_t chunk, data, stripe, batch;
-	int n = argc - 3, fd[16];
-	uint8_t *buf;
+	uint64_t data, k, batch;
+	int n, fd[16], skip0, overlap = argc > 1 && !strcmp(argv[1], "--overlap");
+	uint8_t *buf[2];
 
-	if (argc < 5 || n > 16) {
-		fprintf(stderr, "usage: rawcopy CHUNK DATA SRC MEMBER...\n");
+	argv += overlap;
+	argc -= overlap;
+	n = argc - 4;
+	if (argc < 6 || n > 16) {
+		fprintf(stderr, "usage: rawcopy [--overlap] DATA K SKIP0 MEMBER...\n");
 		return 2;
 	}
-	chunk = strtoull(argv[1], NULL, 10);
-	data = strtoull(argv[2], NULL, 10);
-	stripe = chunk * (uint64_t)n;
-	batch = BUF / stripe * stripe;
+	data = strtoull(argv[1], NULL, 10);
+	k = strtoull(argv[2], NULL, 10);
+	skip0 = atoi(argv[3]);
+	if (!k || k > (uint64_t)n)
+		return 2;
+	batch = BUF / (k * 65536) * (k * 65536);	/* whole stripes of any chunk up to 64K */
 	if (!batch)
-		batch = stripe;
+		batch = k * 65536;
 	for (int i = 0; i < n; i++) {
 		struct stat st;
 
-		if (stat(argv[3 + i], &st) < 0)
-			die(argv[3 + i]);
-		fd[i] = open(argv[3 + i], O_RDWR | (S_ISBLK(st.st_mode) ? O_DIRECT : 0));
+		if (stat(argv[4 + i], &st) < 0)
+			die(argv[4 + i]);
+		fd[i] = open(argv[4 + i], O_RDWR | (S_ISBLK(st.st_mode) ? O_DIRECT : 0));
 		if (fd[i] < 0)
-			die(argv[3 + i]);
+			die(argv[4 + i]);
 		if (!S_ISBLK(st.st_mode))
 			posix_fadvise(fd[i], 0, 0, POSIX_FADV_SEQUENTIAL);
 	}
-	if (posix_memalign((void **)&buf, 4096, batch))
+	if (posix_memalign((void **)&buf[0], 4096, batch) || posix_memalign((void **)&buf[1], 4096, batch))
 		die("memory");
-	for (uint64_t off = 0; off < data; off += batch) {
-		uint64_t len = data - off < batch ? data - off : batch;
-		struct iovec iov[16][1024];
-		int cnt[16] = { 0 };
+	{
+		struct reader rd = { fd[0], buf[0], 0, data < batch ? data : batch };
+		pthread_t t;
+		int cur = 0;
 
-		for (uint64_t got = 0; got < len; ) {
-			ssize_t r = pread(fd[0], buf + got, len - got, (off_t)(off + got));
+		read_batch(&rd);
+		for (uint64_t off = 0; off < data; off += batch, cur ^= 1) {
+			uint64_t len = data - off < batch ? data - off : batch;
+			uint64_t rows = ((len + k - 1) / k + 4095) / 4096 * 4096;
+			int ahead = overlap && off + batch < data;
 
-			if (r <= 0)
-				die("read");
-			got += (uint64_t)r;
-		}
-		for (uint64_t p = 0; p < len; p += chunk) {
-			uint64_t c = (off + p) / chunk;
-			int m = (int)(c % (uint64_t)n);
-
-			iov[m][cnt[m]].iov_base = buf + p;
-			iov[m][cnt[m]++].iov_len = len - p < chunk ? len - p : chunk;
-		}
-		for (int m = 0; m < n; m++) {
-			uint64_t moff = off / stripe * chunk;
-
-			for (int k = 0; k < cnt[m]; k += 1024) {
-				int c = cnt[m] - k < 1024 ? cnt[m] - k : 1024;
-				size_t want = 0;
-
-				for (int q = 0; q < c; q++)
-					want += iov[m][k + q].iov_len;
-				if (pwritev(fd[m], iov[m] + k, c, (off_t)moff) != (ssize_t)want)
-					die("write");
-				moff += want;
+			if (ahead) {	/* the next batch, while this one is written */
+				rd = (struct reader){ fd[0], buf[cur ^ 1], off + batch,
+						      data - off - batch < batch ? data - off - batch : batch };
+				if (pthread_create(&t, NULL, read_batch, &rd))
+					die("thread");
+			}
+			for (int m = skip0; m < n; m++)
+				full(wr, fd[m], buf[cur], rows, off / k, "write");
+			if (ahead)
+				pthread_join(t, NULL);
+			else if (off + batch < data) {
+				rd = (struct reader){ fd[0], buf[cur ^ 1], off + batch,
+						      data - off - batch < batch ? data - off - batch : batch };
+				read_batch(&rd);
 			}
 		}
 	}

@@ -16,7 +16,11 @@
  *                    least one sector, and reports that); EINTR (once; a
  *                    retry must succeed)
  *   SHIM_TRACE=FILE  record every write and flush: lines "W PATH OFFSET LENGTH"
- *                    and "F PATH" in FILE, the written bytes appended to FILE.data
+ *                    ("D ..." for a write durable by itself: pwritev2 with
+ *                    RWF_DSYNC or RWF_SYNC) and "F PATH" in FILE, the written
+ *                    bytes appended to FILE.data
+ * Calls from several threads (raidmig flushes members at once) are taken one
+ * at a time.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -27,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/uio.h>
+#include <pthread.h>
 #include <unistd.h>
 
 static unsigned long writes, flushes, reads, kill_at, term_at, pause_at;
@@ -79,6 +84,9 @@ static const char *fd_path(int fd, char *buf, size_t len)
 	return buf;
 }
 
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static int durable_next;	/* the write being traced is durable by itself */
+
 static void trace_write(int fd, const struct iovec *iov, int cnt, off_t off)
 {
 	char path[PATH_MAX];
@@ -90,7 +98,8 @@ static void trace_write(int fd, const struct iovec *iov, int cnt, off_t off)
 		fwrite(iov[i].iov_base, 1, iov[i].iov_len, trace_data);
 		total += iov[i].iov_len;
 	}
-	fprintf(trace, "W %s %lld %zu\n", fd_path(fd, path, sizeof(path)), (long long)off, total);
+	fprintf(trace, "%c %s %lld %zu\n", durable_next ? 'D' : 'W', fd_path(fd, path, sizeof(path)),
+		(long long)off, total);
 }
 
 static void trace_flush(int fd)
@@ -231,6 +240,57 @@ ssize_t pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
 	return do_pwritev("pwritev", fd, iov, cnt, off);
 }
 
+typedef ssize_t (*pwritev2_fn)(int, const struct iovec *, int, off_t, int);
+
+/*
+ * pwritev2: raidmig's durable metadata writes. Counted, failed, killed and
+ * traced as any write; traced as "D" when RWF_DSYNC or RWF_SYNC makes it
+ * durable by itself. A short or killed one goes through plain pwrite,
+ * which has no such flag: what landed of it is not durable.
+ */
+ssize_t pwritev2(int fd, const struct iovec *iov, int cnt, off_t off, int flags)
+{
+	pwritev2_fn real = (pwritev2_fn)dlsym(RTLD_NEXT, "pwritev2");
+	pwrite_fn pw = (pwrite_fn)dlsym(RTLD_NEXT, "pwrite");
+	size_t total = 0, n;
+	int die, shrt, err;
+	ssize_t r;
+
+	for (int i = 0; i < cnt; i++)
+		total += iov[i].iov_len;
+	pthread_mutex_lock(&lock);
+	n = before_write(total, &die);
+	err = fail_now("write", writes, &shrt);
+	if (err) {
+		pthread_mutex_unlock(&lock);
+		errno = err;
+		return -1;
+	}
+	if (die) {	/* the first n bytes land, not durable, then death */
+		for (int i = 0; i < cnt && n; i++) {
+			size_t k = iov[i].iov_len < n ? iov[i].iov_len : n;
+
+			pw(fd, iov[i].iov_base, k, off);
+			off += (off_t)k;
+			n -= k;
+		}
+		kill(getpid(), SIGKILL);
+	}
+	if (shrt && iov[0].iov_len > 512) {	/* half of the first buffer, plainly */
+		size_t h = iov[0].iov_len / 2 / 512 * 512;
+
+		trace_write(fd, &(struct iovec){ iov[0].iov_base, h }, 1, off);
+		pthread_mutex_unlock(&lock);
+		return pw(fd, iov[0].iov_base, h, off);
+	}
+	durable_next = (flags & (RWF_DSYNC | RWF_SYNC)) != 0;
+	trace_write(fd, iov, cnt, off);
+	durable_next = 0;
+	r = real(fd, iov, cnt, off, flags);
+	pthread_mutex_unlock(&lock);
+	return r;
+}
+
 ssize_t pwritev64(int fd, const struct iovec *iov, int cnt, off_t off)
 {
 	return do_pwritev("pwritev64", fd, iov, cnt, off);
@@ -241,13 +301,16 @@ static int do_sync(const char *sym, int fd)
 	sync_fn real = (sync_fn)dlsym(RTLD_NEXT, sym);
 	int shrt, err;
 
+	pthread_mutex_lock(&lock);
 	flushes++;
 	err = fail_now("flush", flushes, &shrt);
+	if (!err)
+		trace_flush(fd);
+	pthread_mutex_unlock(&lock);
 	if (err) {
 		errno = err;
 		return -1;
 	}
-	trace_flush(fd);
 	return real(fd);
 }
 
@@ -267,7 +330,7 @@ typedef ssize_t (*preadv_fn)(int, const struct iovec *, int, off_t);
 static ssize_t do_pread(const char *sym, int fd, void *buf, size_t len, off_t off)
 {
 	pread_fn real = (pread_fn)dlsym(RTLD_NEXT, sym);
-	int shrt, err = fail_now("read", ++reads, &shrt);
+	int shrt, err = fail_now("read", __atomic_add_fetch(&reads, 1, __ATOMIC_RELAXED), &shrt);
 
 	if (err) {
 		errno = err;
@@ -279,7 +342,7 @@ static ssize_t do_pread(const char *sym, int fd, void *buf, size_t len, off_t of
 static ssize_t do_preadv(const char *sym, int fd, const struct iovec *iov, int cnt, off_t off)
 {
 	preadv_fn real = (preadv_fn)dlsym(RTLD_NEXT, sym);
-	int shrt, err = fail_now("read", ++reads, &shrt);
+	int shrt, err = fail_now("read", __atomic_add_fetch(&reads, 1, __ATOMIC_RELAXED), &shrt);
 
 	if (err) {
 		errno = err;

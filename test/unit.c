@@ -392,7 +392,7 @@ static void test_mdsb(void)
 static uint64_t next_dest_firings(uint32_t n, uint64_t units)
 {
 	struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 0 }, mk(0, 0, n, 65536, units), units * n * 65536 };
-	struct policy none = { 0, 0, 0 };
+	struct policy none = { 0, 0, 0, 0 };
 	uint64_t ckpt = 0, done = 0, fired = 0;
 
 	p.from.member_data = p.data_size;
@@ -414,7 +414,7 @@ static uint64_t next_dest_firings(uint32_t n, uint64_t units)
 static void test_checkpoint(void)
 {
 	struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 1 << 30 }, mk(0, 0, 2, 65536, 8192), 1 << 30 };
-	struct policy every = { 100, 0, 1 }, count = { 100, 0, 0 }, none = { 0, 0, 0 };
+	struct policy every = { 100, 0, 1, 0 }, count = { 100, 0, 0, 0 }, none = { 0, 0, 0, 0 };
 
 	/* unit 0 writes nothing over its source (its member-0 chunk is where it is) */
 	ok(next_dest_firings(2, 8192) == 13, "2 members, 8192 units: test 244 fires at units 1, 2, 4, ...: log2(8192) = 13 times");
@@ -428,12 +428,27 @@ static void test_checkpoint(void)
 	   "test 242: only writes into [checkpoint, copied) force a checkpoint");
 	ok(ck_interval_due(&count, 100, 0) && !ck_interval_due(&count, 99, 0), "test 246: unit count");
 	ok(!ck_interval_due(&none, 1000000, 1e9), "test 246: no limit");
-	ok(ck_interval_due(&(struct policy){ 0, 5, 0 }, 1, 5.0), "test 246: time limit");
+	ok(ck_interval_due(&(struct policy){ 0, 5, 0, 0 }, 1, 5.0), "test 246: time limit");
 	ok(ck_interval_due(&every, 1, 0), "every-unit policy checkpoints after each unit");
 	ok(ck_batch_end(&p, &every, 10, 12, 0, 1000) == 13, "every-unit batches are one unit");
 	ok(ck_batch_end(&p, &count, 100, 102, 40, 1000) == 102 + 60, "batches stop at the unit limit");
 	ok(ck_batch_end(&p, &none, 10, 12, 0, 1000) == 20, "batches stop before overwriting uncheckpointed source");
 	ok(ck_batch_end(&p, &none, 10, 12, 0, 15) == 15, "batches stop at the caller's limit");
+	{
+		struct run r;
+
+		memset(&r, 0, sizeof(r));
+		r.pol.adaptive = 1;
+		ck_adapt_init(&r.pol);
+		ok(r.pol.seconds == 1.0, "adaptive policy: 1 s before a commit was measured");
+		ck_adapt(&r, 0.03);
+		ok(r.pol.seconds > 2.99 && r.pol.seconds < 3.01, "adaptive: a 30 ms commit spaces checkpoints 3 s apart (1%)");
+		ck_adapt(&r, 1.0);
+		ok(r.pol.seconds == 10.0, "adaptive: never more than 10 s apart");
+		r.pol = count;
+		ck_adapt(&r, 0.5);
+		ok(r.pol.seconds == 0 && r.commit_cost > 0, "a fixed policy keeps its limits");
+	}
 }
 
 static void test_parse(void)
