@@ -125,7 +125,8 @@ static int same_array(const struct meta *a, const struct meta *b)
 	if (memcmp(a->array_uuid, b->array_uuid, 16))
 		return 0;
 	if (!same_geom(&a->p.from, &b->p.from) || !same_geom(&a->p.to, &b->p.to) ||
-	    a->p.data_size != b->p.data_size || a->sector_size != b->sector_size ||
+	    a->p.data_size != b->p.data_size || a->p.descending != b->p.descending ||
+	    a->sector_size != b->sector_size ||
 	    a->journal_crc != b->journal_crc || a->journal_size != b->journal_size ||
 	    a->journal_data_crc != b->journal_data_crc || a->journal_flags != b->journal_flags ||
 	    a->source_crc != b->source_crc || a->ctime != b->ctime ||

@@ -149,15 +149,39 @@ int ck_write_meta_member(struct run *r, uint32_t i, int durable)
 	return 0;
 }
 
-/* Write the current generation of r->a->m to its copy on every member. */
+/*
+ * Write the current generation of r->a->m to its copy on every member; with
+ * `durable`, all at once, each durable by itself.
+ */
 int ck_write_meta(struct run *r, int durable)
 {
-	for (uint32_t i = 0; i < r->a->n; i++) {
-		int e = ck_write_meta_member(r, i, durable);
+	uint8_t *bufs[MAX_MEMBERS];
+	uint64_t offs[MAX_MEMBERS];
+	int failed, e;
 
-		if (e)
-			return e;
+	if (!durable) {
+		for (uint32_t i = 0; i < r->a->n; i++) {
+			e = ck_write_meta_member(r, i, 0);
+			if (e)
+				return e;
+		}
+		return 0;
 	}
+	for (uint32_t i = 0; i < r->a->n; i++) {
+		struct meta m = r->a->m;
+
+		m.member_index = i;
+		bufs[i] = r->mbuf + (size_t)i * META_BLOCK;
+		offs[i] = meta_copy_offset(r->a->dev[i].size, (int)(m.generation % META_COPIES));
+		if (!io_dry)
+			meta_encode(&m, bufs[i]);
+	}
+	e = dev_write_durable_all(r->a->dev, r->a->n, bufs, META_BLOCK, offs, &failed);
+	if (e) {
+		log_err("%s: metadata write failed: %s", r->a->dev[failed].path, strerror(-e));
+		return e;
+	}
+	r->meta_writes += r->a->n;
 	return 0;
 }
 

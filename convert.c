@@ -119,7 +119,7 @@ static int run_init(struct run *r, struct array *a, struct journal *j)
 	r->buf = io_alloc(r->buflen);
 	r->buf2 = io_dry ? NULL : io_alloc(r->buflen);	/* none: no read ahead */
 	r->pbuf = io_alloc(r->pbuflen ? r->pbuflen : 4096);
-	r->mbuf = io_alloc(META_BLOCK);
+	r->mbuf = io_alloc((size_t)META_BLOCK * MAX_MEMBERS);	/* one block a member */
 	r->done = a->m.progress;
 	r->next_rec = a->m.journal_done;
 	r->pol = policy;

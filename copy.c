@@ -6,8 +6,9 @@
  * checkpoint tests allow, and a progress checkpoint is written only when a
  * test fires. A unit is read in the old layout and written whole in the
  * new one, its parity computed in memory: no read-modify-write.
- * Host writes from the journal are applied between units, routed by where
- * their data lives at that moment ([0033]-[0035]).
+ * Host writes from the journal are applied between batches, routed by where
+ * their data lives at that moment ([0033]-[0035]); a batch runs past the
+ * arrival of one that does not reach into it (arrival_limit).
  *
  * Invariant: every unit >= m.progress can be read in the old layout from
  * its read copy, except a unit recorded in the staging slot, whose bytes
@@ -69,14 +70,18 @@ uint32_t crc_of(const uint8_t *buf, uint64_t len)
 }
 
 /*
- * Read units [from, to) in the old layout into buf, zeros past the data, so
- * that the last unit's stripes are whole.
+ * Read the units of ranks [from, to) in the old layout into buf, in volume
+ * order, zeros past the data, so that the last unit's stripes are whole.
  */
 int read_units_into(struct run *r, uint8_t *buf, uint64_t from, uint64_t to)
 {
 	const struct pair *p = &r->a->m.p;
-	uint64_t ub = pair_unit_bytes(p), off = from * ub, len = (to - from) * ub;
-	uint64_t have = p->data_size - off < len ? p->data_size - off : len;
+	uint64_t ub = pair_unit_bytes(p), lo, hi, off, len, have;
+
+	pair_unit_range(p, from, to, &lo, &hi);
+	off = lo * ub;
+	len = (hi - lo) * ub;
+	have = p->data_size - off < len ? p->data_size - off : len;
 
 	if (!io_dry)
 		memset(buf + have, 0, len - have);
@@ -88,35 +93,42 @@ static int read_units(struct run *r, uint64_t from, uint64_t to)
 	return read_units_into(r, r->buf, from, to);
 }
 
-/* Write units [from, to), held in the copy buffer, in the new layout. */
+/*
+ * Write the units of ranks [from, to), held in the copy buffer, in the new
+ * layout: their stripes that hold data (a unit spanning two layouts' stripes
+ * may end past the new array's last one).
+ */
 static int write_units(struct run *r, uint64_t from, uint64_t to)
 {
 	const struct pair *p = &r->a->m.p;
-	uint64_t per = pair_unit_bytes(p) / geom_stripe_bytes(&p->to);
+	uint64_t sb = geom_stripe_bytes(&p->to), per = pair_unit_bytes(p) / sb, lo, hi;
+	uint64_t last = (p->data_size + sb - 1) / sb;
 
-	return geo_write_stripes(r->a, &p->to, p, r->buf, from * per, to * per, r->pbuf);
+	pair_unit_range(p, from, to, &lo, &hi);
+	return geo_write_stripes(r->a, &p->to, p, r->buf, lo * per, hi * per < last ? hi * per : last,
+				 r->pbuf);
 }
 
 /* Blocks 224-228: staged bytes to their destination, then "slot empty". */
-static int finish_staged(struct run *r, uint64_t unit)
+static int finish_staged(struct run *r, uint64_t rank)
 {
-	int e = write_units(r, unit, unit + 1);
+	int e = write_units(r, rank, rank + 1);
 
 	if (e)
 		return e;
-	r->done = unit + 1;
+	r->done = rank + 1;
 	r->units_copied++;
 	return ck_commit(r, CK_STAGING);
 }
 
 /* Blocks 218-228: the indirect copy of a unit that overwrites its own source. */
-static int staged_copy(struct run *r, uint64_t unit)
+static int staged_copy(struct run *r, uint64_t rank)
 {
-	uint64_t off, len;
+	uint64_t unit = pair_unit_of(&r->a->m.p, rank), off, len;
 	int e;
 
 	pair_unit_extent(&r->a->m.p, unit, &off, &len);
-	e = read_units(r, unit, unit + 1);
+	e = read_units(r, rank, rank + 1);
 	if (!e)
 		e = slot_io(r->a, r->buf, len, 1);
 	r->bytes_staged += len;
@@ -124,7 +136,7 @@ static int staged_copy(struct run *r, uint64_t unit)
 	if (!e)
 		e = ck_stage(r, unit, len, io_dry ? 0 : crc_of(r->buf, len));
 	if (!e)
-		e = finish_staged(r, unit);
+		e = finish_staged(r, rank);
 	return e;
 }
 
@@ -171,12 +183,13 @@ int staged_load(struct run *r)
 /* Blocks 224-228 for the unit staged_load put in the copy buffer. */
 int restore_staged(struct run *r)
 {
-	uint64_t unit = r->a->m.stage_unit, off, len, ub = pair_unit_bytes(&r->a->m.p);
+	const struct pair *p = &r->a->m.p;
+	uint64_t unit = r->a->m.stage_unit, off, len, ub = pair_unit_bytes(p);
 
-	pair_unit_extent(&r->a->m.p, unit, &off, &len);
+	pair_unit_extent(p, unit, &off, &len);
 	memset(r->buf + len, 0, ub - len);
-	r->done = unit;
-	return finish_staged(r, unit);
+	r->done = pair_rank_of(p, unit);
+	return finish_staged(r, r->done);
 }
 
 /*
@@ -187,12 +200,21 @@ int restore_staged(struct run *r)
 static int direct_copy(struct run *r, struct readahead *ra, uint64_t from, uint64_t to,
 		       uint64_t ahead)
 {
-	uint64_t ub = pair_unit_bytes(&r->a->m.p);
+	const struct pair *p = &r->a->m.p;
+	uint64_t ub = pair_unit_bytes(p);
 	int64_t have = ra_take(ra, from);
 	int e = have < 0 ? (int)have : 0;
 
-	if (!e && (uint64_t)have < to)	/* what the read ahead did not cover */
-		e = read_units_into(r, r->buf + ((uint64_t)have - from) * ub, (uint64_t)have, to);
+	if (!e && (uint64_t)have < to) {	/* what the read ahead did not cover */
+		uint64_t got = ((uint64_t)have - from) * ub, rest = (to - (uint64_t)have) * ub;
+
+		if (p->descending) {	/* the buffer is in volume order: the rest goes first */
+			memmove(r->buf + rest, r->buf, got);
+			e = read_units_into(r, r->buf, (uint64_t)have, to);
+		} else {
+			e = read_units_into(r, r->buf + got, (uint64_t)have, to);
+		}
+	}
 	if (!e)
 		ra_start(ra, to, ahead);
 	if (!e)
@@ -217,28 +239,28 @@ static int apply_record(struct run *r, const struct jrec *rec)
 {
 	const struct pair *p = &r->a->m.p;
 	uint64_t ub = pair_unit_bytes(p);
-	uint64_t lo = rec->offset / ub, hi = (rec->offset + rec->length - 1) / ub;
-	uint64_t split = r->done * ub;
+	uint64_t lo = pair_rank_of(p, rec->offset / ub), hi = pair_rank_of(p, (rec->offset + rec->length - 1) / ub);
 	int e = 0;
 
-	if (ck_host_write_due(r->a->m.progress, r->done, lo, hi)) {
+	if (ck_host_write_due(r->a->m.progress, r->done, lo < hi ? lo : hi, lo < hi ? hi : lo)) {
 		e = ck_commit(r, CK_HOST_WRITE);
 		if (e)
 			return e;
 	}
 	for (uint64_t pos = 0; pos < rec->length && !e; ) {
-		uint64_t voff = rec->offset + pos, n = rec->length - pos;
+		uint64_t voff = rec->offset + pos, n = rec->length - pos, run;
+		int moved = pair_migrated(p, r->done, voff, &run);
 
 		if (n > r->buflen)
 			n = r->buflen;
-		if (voff < split && voff + n > split)
-			n = split - voff;
+		if (n > run)
+			n = run;
 		e = io_dry ? 0 : journal_data(rec, pos, r->buf, n);
 		if (e) {
 			log_err("%s:%u: reading the write's data: %s", r->j->path, rec->line, strerror(-e));
 			return e;
 		}
-		e = geo_write(r->a, voff < split ? &p->to : &p->from, r->buf, voff, n);
+		e = geo_write(r->a, moved ? &p->to : &p->from, r->buf, voff, n);
 		pos += n;
 	}
 	return e;
@@ -257,12 +279,67 @@ static int apply_records(struct run *r, uint64_t upto)
 	return 0;
 }
 
-/* The unit after which the next host write arrives, or `units`. */
-static uint64_t next_arrival(const struct run *r, uint64_t units)
+/* The ranks of the units a host write touches: [*lo, *hi]. */
+static void record_ranks(const struct pair *p, const struct jrec *rec, uint64_t *lo, uint64_t *hi)
 {
-	if (r->j && r->next_rec < r->j->count && r->j->rec[r->next_rec].at < units)
-		return r->j->rec[r->next_rec].at;
-	return units;
+	uint64_t ub = pair_unit_bytes(p);
+	uint64_t a = pair_rank_of(p, rec->offset / ub), b = pair_rank_of(p, (rec->offset + rec->length - 1) / ub);
+
+	*lo = a < b ? a : b;
+	*hi = a < b ? b : a;
+}
+
+/* How many pending host writes the limits below look at, at most. */
+#define RECORD_SCAN 256
+
+/*
+ * How far a batch from `from` may run, up to `to`, past the arrival of host
+ * writes. A write arriving inside the batch is applied after it; where it
+ * lands then is where it would have landed, and the data the same (a unit
+ * it reaches that the batch copied after its arrival gets it in the new
+ * layout instead of carrying it over from the old). Only a write reaching
+ * into what the batch copies after its arrival would cost a test-242
+ * checkpoint it would not have cost on time: the batch stops at its
+ * arrival. So host writes do not cut the copy into small pieces.
+ */
+static uint64_t arrival_limit(const struct run *r, uint64_t from, uint64_t to)
+{
+	const struct pair *p = &r->a->m.p;
+
+	for (size_t i = r->next_rec; r->j && i < r->j->count; i++) {
+		const struct jrec *rec = &r->j->rec[i];
+		uint64_t lo, hi;
+
+		if (rec->at >= to)
+			break;
+		if (rec->at <= from)
+			continue;
+		record_ranks(p, rec, &lo, &hi);
+		if ((hi >= rec->at && lo < to) || i - r->next_rec >= RECORD_SCAN)
+			return rec->at;
+	}
+	return to;
+}
+
+/*
+ * Units [from, to) read ahead now are copied after the host writes that
+ * have arrived by `from` are applied: the read stops short of the first
+ * unit they touch.
+ */
+static uint64_t untouched_limit(const struct run *r, uint64_t from, uint64_t to)
+{
+	const struct pair *p = &r->a->m.p;
+
+	for (size_t i = r->next_rec; r->j && i < r->j->count && r->j->rec[i].at <= from; i++) {
+		uint64_t lo, hi;
+
+		if (i - r->next_rec >= RECORD_SCAN)
+			return from;
+		record_ranks(p, &r->j->rec[i], &lo, &hi);
+		if (hi >= from && lo < to)
+			to = lo > from ? lo : from;
+	}
+	return to;
 }
 
 /*
@@ -286,13 +363,8 @@ static uint64_t next_batch_end(const struct run *r, uint64_t end, uint64_t buf_u
 		ckpt = end;
 		since = 0;
 	}
-	limit = next_arrival(r, units);
-	if (limit <= end)
-		return end;
-	if (limit > units)
-		limit = units;
-	if (limit > end + buf_units)
-		limit = end + buf_units;
+	limit = end + buf_units < units ? end + buf_units : units;
+	limit = untouched_limit(r, end, arrival_limit(r, end, limit));
 	return ck_batch_end(p, &r->pol, ckpt, end, since, limit);
 }
 
@@ -333,11 +405,8 @@ int migrate(struct run *r)
 			if (e)
 				break;
 		}
-		limit = next_arrival(r, units);
-		if (limit <= r->done || limit > units)
-			limit = units;
-		if (limit > r->done + buf_units)
-			limit = r->done + buf_units;
+		limit = r->done + buf_units < units ? r->done + buf_units : units;
+		limit = arrival_limit(r, r->done, limit);
 		end = ck_batch_end(p, &r->pol, r->a->m.progress, r->done, r->since, limit);
 		e = direct_copy(r, &ra, r->done, end, next_batch_end(r, end, buf_units));
 		if (!e && ck_interval_due(&r->pol, r->since, now_seconds() - r->last_time))
@@ -372,15 +441,15 @@ int volume_read(struct array *a, uint8_t *buf, uint64_t off, size_t len)
 {
 	const struct meta *m = &a->m;
 	uint64_t ub = pair_unit_bytes(&m->p);
-	uint64_t split = m->state == META_COMPLETE ? UINT64_MAX : m->progress * ub;
+	uint64_t done = m->progress;
 	uint64_t s0 = m->stage_unit * ub, s1 = s0 + m->stage_len;
 
 	while (len) {
-		uint64_t n = len;
-		int e;
+		uint64_t n = len, run = UINT64_MAX;
+		int e, moved = m->state == META_COMPLETE || pair_migrated(&m->p, done, off, &run);
 
-		if (off < split && off + n > split)
-			n = split - off;
+		if (n > run)
+			n = run;
 		if (m->stage_len && off < s0 && off + n > s0)
 			n = s0 - off;
 		if (m->stage_len && off >= s0 && off < s1) {
@@ -395,7 +464,7 @@ int volume_read(struct array *a, uint8_t *buf, uint64_t off, size_t len)
 				memcpy(buf, tmp + (off - s0), n);
 			free(tmp);
 		} else {
-			e = geo_read(a, off < split ? &m->p.to : &m->p.from, buf, off, n);
+			e = geo_read(a, moved ? &m->p.to : &m->p.from, buf, off, n);
 		}
 		if (e)
 			return e;

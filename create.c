@@ -166,7 +166,7 @@ int create_geometry(struct dev *d, int n, const struct geom *want, int ours, str
 	rows = pair_units(p) * pair_unit_depth(p);
 	if (rows > p->to.member_data)
 		return too_small(&d[small], p, end);
-	why = pair_check(p);
+	why = pair_order(p);
 	if (why) {
 		log_err("cannot migrate: %s", why);
 		return -EINVAL;

@@ -369,50 +369,77 @@ int dev_flush(struct dev *d)
 	return 0;
 }
 
-struct flush_job {
+/* One member's part of an operation on every member at once. */
+struct job {
 	struct dev *d;
+	const void *buf;	/* dev_write_durable_all: what, where */
+	uint64_t off;
+	size_t len;
 	int err;
 };
 
-static void *flush_thread(void *arg)
+static void job_run(struct job *j)
 {
-	struct flush_job *j = arg;
+	j->err = j->buf ? dev_write_durable(j->d, j->buf, j->len, j->off) : dev_flush(j->d);
+}
 
-	j->err = dev_flush(j->d);
+static void *job_thread(void *arg)
+{
+	job_run(arg);
 	return NULL;
 }
 
 /*
- * Flush n members at once: they are different disks, so one flush need not
- * wait for the other (a thread per dirty member but the first). Returns 0,
- * or the first error with *failed the index of its member.
+ * Run the jobs at once: the members are different disks, so one need not
+ * wait for another (a thread a job but the first, which this thread does;
+ * a job whose thread cannot start is done here too). Returns 0, or the
+ * first error with *failed the index of its member.
  */
-int dev_flush_all(struct dev *d, uint32_t n, int *failed)
+static int jobs_run(struct job *job, uint32_t n, int *failed)
 {
-	struct flush_job job[MAX_DEVS];
 	pthread_t tid[MAX_DEVS];
-	int started[MAX_DEVS] = { 0 }, first = -1, e = 0;
+	int started[MAX_DEVS] = { 0 }, e = 0;
 
+	for (uint32_t i = 1; i < n && !io_dry; i++)
+		started[i] = pthread_create(&tid[i], NULL, job_thread, &job[i]) == 0;
 	for (uint32_t i = 0; i < n; i++) {
-		job[i] = (struct flush_job){ &d[i], 0 };
-		if (!d[i].dirty || io_dry)
-			continue;
-		if (first < 0)
-			first = (int)i;	/* this thread flushes it */
-		else
-			started[i] = pthread_create(&tid[i], NULL, flush_thread, &job[i]) == 0;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		if (io_dry || (int)i == first || (d[i].dirty && !started[i]))
-			job[i].err = dev_flush(&d[i]);	/* or no thread could start */
-		else if (started[i])
+		if (started[i])
 			pthread_join(tid[i], NULL);
+		else
+			job_run(&job[i]);
 	}
 	for (uint32_t i = 0; i < n && !e; i++) {
 		e = job[i].err;
 		*failed = (int)i;
 	}
 	return e;
+}
+
+/* Flush the n members, all at once (those with nothing to flush are skipped). */
+int dev_flush_all(struct dev *d, uint32_t n, int *failed)
+{
+	struct job job[MAX_DEVS];
+	uint32_t k = 0;
+	int e, which;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (d[i].dirty)
+			job[k++] = (struct job){ &d[i], NULL, 0, 0, 0 };
+	e = jobs_run(job, k, &which);
+	if (e)
+		*failed = (int)(job[which].d - d);
+	return e;
+}
+
+/* dev_write_durable on every member at once: bufs[i] at offs[i] on member i. */
+int dev_write_durable_all(struct dev *d, uint32_t n, uint8_t *const *bufs, size_t len,
+			  const uint64_t *offs, int *failed)
+{
+	struct job job[MAX_DEVS];
+
+	for (uint32_t i = 0; i < n; i++)
+		job[i] = (struct job){ &d[i], bufs[i], offs[i], len, 0 };
+	return jobs_run(job, n, failed);
 }
 
 /*

@@ -49,6 +49,8 @@ int dev_writev(struct dev *d, struct iovec *iov, int cnt, uint64_t off);
 int dev_flush(struct dev *d);
 int dev_flush_all(struct dev *d, uint32_t n, int *failed);
 int dev_write_durable(struct dev *d, const void *buf, size_t len, uint64_t off);
+int dev_write_durable_all(struct dev *d, uint32_t n, uint8_t *const *bufs, size_t len,
+			  const uint64_t *offs, int *failed);
 void dev_writeback(struct dev *d);
 void *io_alloc(size_t len);
 

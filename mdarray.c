@@ -31,12 +31,13 @@
 static uint64_t resync_offset(const struct meta *m)
 {
 	const struct pair *p = &m->p;
-	uint64_t rows = pair_units(p) * pair_unit_depth(p);
+	uint64_t sb = geom_stripe_bytes(&p->to), stripes = (p->data_size + sb - 1) / sb;
+	uint64_t rows = stripes * geom_stripe_depth(&p->to);
 
 	if (!geom_redundancy(&p->to) || p->to.level == LEVEL_RAID0 || rows >= p->to.member_data)
 		return MDSB_CLEAN;
 	if (p->to.level == LEVEL_RAID10)	/* array sectors */
-		return pair_units(p) * pair_unit_bytes(p) / 512;
+		return stripes * sb / 512;
 	return rows / 512;
 }
 

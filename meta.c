@@ -26,7 +26,7 @@
  *   120  u64 md ctime           128  u64 md events
  *   136  old layout, 160 new layout: { s32 level, u32 layout, u32 chunk,
  *        u32 members, u64 member data bytes }
- *   184  md name[32]
+ *   184  md name[32]   216 u32 order (0 ascending, 1 descending)
  *   256  member table: MAX_MEMBERS x { uuid[16], u64 size, u64 0 }
  *  4092  u32 crc32 of bytes [0, 4092)
  */
@@ -93,6 +93,7 @@ void meta_encode(const struct meta *m, uint8_t *buf)
 	put_geom(buf + 136, &m->p.from);
 	put_geom(buf + 160, &m->p.to);
 	memcpy(buf + 184, m->name, MD_NAME_MAX);
+	put32(buf + 216, m->p.descending);
 	for (uint32_t i = 0; i < MAX_MEMBERS; i++) {
 		uint8_t *r = buf + OFF_TABLE + i * MEMBER_REC;
 
@@ -132,7 +133,7 @@ static const char *check_fields(const struct meta *m)
 		if (m->stage_unit >= units || m->stage_len != len ||
 		    m->stage_len > pair_slot_bytes(&m->p) * m->p.to.members)
 			return "staging length does not fit the slot";
-		if (m->stage_unit != m->progress)
+		if (m->stage_unit != pair_unit_of(&m->p, m->progress))
 			return "staged unit is not the next unit";
 	}
 	if (!(m->journal_flags & JOURNAL_GIVEN) &&
@@ -192,6 +193,7 @@ int meta_decode(const uint8_t *buf, struct meta *m, const char **why)
 	get_geom(buf + 136, &m->p.from);
 	get_geom(buf + 160, &m->p.to);
 	memcpy(m->name, buf + 184, MD_NAME_MAX);
+	m->p.descending = get32(buf + 216);
 	for (uint32_t i = 0; i < MAX_MEMBERS; i++) {
 		const uint8_t *r = buf + OFF_TABLE + i * MEMBER_REC;
 

@@ -8,12 +8,17 @@
  * writes overwrite: the patent's test 216 (its own source) and, with the
  * checkpoint, test 244 (source copied but not checkpointed).
  *
- * Units are migrated in ascending order. That is safe when no unit
- * overwrites the source of a later unit, which pair_check verifies: it
- * holds whenever the new layout keeps at least as much data per member row
- * as the old one (a plain disk keeps one chunk per row, every md level at
- * least one).
+ * Units are migrated in one order, and everything here speaks of ranks: the
+ * rank-th unit migrated. Ascending order (rank = unit) is safe when no unit
+ * overwrites the source of a later one, which holds whenever the new layout
+ * keeps at least as much data per member row as the old one (a plain disk
+ * keeps one chunk per row, every md level at least one). When the new
+ * layout keeps less (fewer members, back to one disk), units go from the
+ * last to the first (rank = units - 1 - unit), md's backwards reshape.
+ * pair_order picks the order and pair_check verifies it.
  */
+#include <stddef.h>
+
 #include "overlap.h"
 
 uint64_t pair_unit_bytes(const struct pair *p)
@@ -48,6 +53,40 @@ uint64_t pair_slot_bytes(const struct pair *p)
 	uint64_t per = (pair_unit_bytes(p) + p->to.members - 1) / p->to.members;
 
 	return (per + META_BLOCK - 1) / META_BLOCK * META_BLOCK;
+}
+
+/* The unit migrated rank-th, and back. */
+uint64_t pair_unit_of(const struct pair *p, uint64_t rank)
+{
+	return p->descending ? pair_units(p) - 1 - rank : rank;
+}
+
+uint64_t pair_rank_of(const struct pair *p, uint64_t unit)
+{
+	return pair_unit_of(p, unit);	/* its own inverse */
+}
+
+/* The units of ranks [from, to): units [*lo, *hi), one contiguous run either way. */
+void pair_unit_range(const struct pair *p, uint64_t from, uint64_t to, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t units = pair_units(p);
+
+	*lo = p->descending ? units - to : from;
+	*hi = p->descending ? units - from : to;
+}
+
+/*
+ * Once `done` units are migrated, is volume byte voff in the new layout?
+ * *run: the bytes from voff on with the same answer.
+ */
+int pair_migrated(const struct pair *p, uint64_t done, uint64_t voff, uint64_t *run)
+{
+	uint64_t ub = pair_unit_bytes(p), units = pair_units(p);
+	uint64_t edge = (p->descending ? units - done : done) * ub;
+	int below = voff < edge;
+
+	*run = below ? edge - voff : UINT64_MAX - voff;
+	return p->descending ? !below : below;
 }
 
 /* The volume bytes of a unit, clipped to the data to migrate. */
@@ -94,10 +133,10 @@ int pair_is_identity(const struct pair *p, uint32_t member, uint64_t moff, uint6
 
 /*
  * The source units whose read copy (copy 0 in the old layout) the writes
- * of `unit` overwrite: returns the largest other than `unit` itself, or -1
- * for none, and sets *self when it overwrites its own (test 216). Bytes
- * past the data, parity and other copies of the old layout are not read,
- * so overwriting them loses nothing.
+ * of the rank-th unit overwrite: returns the largest rank among them other
+ * than its own, or -1 for none, and sets *self when it overwrites its own
+ * (test 216). Bytes past the data, parity and other copies of the old
+ * layout are not read, so overwriting them loses nothing.
  */
 int64_t pair_clobbers(const struct pair *p, uint64_t unit, int *self)
 {
@@ -115,8 +154,9 @@ void pair_sizes(const struct pair *p, struct pair_sizes *z)
 }
 
 /* pair_clobbers with the sizes given. */
-int64_t pair_clobbers_z(const struct pair *p, const struct pair_sizes *z, uint64_t unit, int *self)
+int64_t pair_clobbers_z(const struct pair *p, const struct pair_sizes *z, uint64_t rank, int *self)
 {
+	uint64_t unit = pair_unit_of(p, rank);
 	int64_t most = -1;
 
 	*self = 0;
@@ -134,12 +174,12 @@ int64_t pair_clobbers_z(const struct pair *p, const struct pair_sizes *z, uint64
 			}
 			geom_unmap(&p->from, m, moff, &from);
 			if (from.kind == PIECE_DATA && from.copy == 0 && from.voff < p->data_size) {
-				uint64_t u = from.voff / z->unit;
+				uint64_t u = from.voff / z->unit, rk = pair_rank_of(p, u);
 
 				if (u == unit)
 					*self = 1;
-				else if ((int64_t)u > most)
-					most = (int64_t)u;
+				else if ((int64_t)rk > most)
+					most = (int64_t)rk;
 			}
 			moff += n;
 		}
@@ -147,35 +187,67 @@ int64_t pair_clobbers_z(const struct pair *p, const struct pair_sizes *z, uint64
 	return most;
 }
 
-/* How many units at each end pair_check looks at for a later unit overwritten. */
+/* How many units at each end the order checks look at. */
 #define CHECK_UNITS 256
 
+/* Does some unit overwrite the source of a unit migrated after it, in p's order? */
+static int order_unsafe(const struct pair *p)
+{
+	uint64_t units = pair_units(p);
+
+	for (uint64_t r = 0; r < units; r++) {
+		int self;
+
+		if (r == CHECK_UNITS && units > 2 * CHECK_UNITS)
+			r = units - CHECK_UNITS;
+		if (pair_clobbers(p, r, &self) > (int64_t)r)
+			return 1;
+	}
+	return 0;
+}
+
 /*
- * Returns NULL if this migration can run in ascending order, else why not.
- * Both layouts valid; the data fits both; and no unit overwrites the
- * source of a later one (checked on the first and last CHECK_UNITS units;
+ * Returns NULL if this migration can run in its order, else why not. Both
+ * layouts valid; the data fits both; and no unit overwrites the source of
+ * one migrated after it (checked on the first and last CHECK_UNITS units;
  * test/unit.c checks every unit of many small pairs).
  */
 const char *pair_check(const struct pair *p)
 {
 	const char *why = geom_check(&p->from);
-	uint64_t units;
 
 	if (why || (why = geom_check(&p->to)))
 		return why;
+	if (p->descending > 1)
+		return "unknown order";
 	if (p->data_size == 0 || p->data_size > geom_capacity(&p->to) ||
 	    (p->from.level != LEVEL_PLAIN && p->data_size > geom_capacity(&p->from)))
 		return "data size larger than the volume";
 	if (pair_unit_bytes(p) > MAX_MEMBERS * (uint64_t)MAX_CHUNK * 8)
 		return "the unit of this pair of layouts is too large";
-	units = pair_units(p);
-	for (uint64_t u = 0; u < units; u++) {
-		int self;
-
-		if (u == CHECK_UNITS && units > 2 * CHECK_UNITS)
-			u = units - CHECK_UNITS;
-		if (pair_clobbers(p, u, &self) > (int64_t)u)
-			return "a unit would overwrite the source of a later unit: this migration cannot run in ascending order";
-	}
+	if (order_unsafe(p))
+		return p->descending ? "a unit would overwrite the source of one migrated after it, in either order" :
+		       "a unit would overwrite the source of a later unit: this migration cannot run in ascending order";
 	return 0;
+}
+
+/*
+ * Choose the order: ascending if it is safe, else descending if that is.
+ * Returns NULL, or why neither is (pair_check's reasons).
+ */
+const char *pair_order(struct pair *p)
+{
+	const char *why;
+
+	p->descending = 0;
+	why = pair_check(p);
+	if (why && geom_check(&p->from) == NULL && geom_check(&p->to) == NULL) {
+		p->descending = 1;
+		if (pair_check(p)) {
+			p->descending = 0;
+			return why;
+		}
+		why = NULL;
+	}
+	return why;
 }

@@ -12,6 +12,7 @@ struct pair {
 	struct geom from;	/* the old layout: a plain disk or an md array */
 	struct geom to;		/* the new layout */
 	uint64_t data_size;	/* volume bytes to migrate */
+	uint32_t descending;	/* units are migrated from the last to the first */
 };
 
 /* Sizes derived from a pair, for loops over many units. */
@@ -28,6 +29,11 @@ uint64_t pair_slot_bytes(const struct pair *p);
 uint32_t pair_members(const struct pair *p);
 void pair_unit_extent(const struct pair *p, uint64_t unit, uint64_t *off, uint64_t *len);
 int pair_is_identity(const struct pair *p, uint32_t member, uint64_t moff, uint64_t voff);
+uint64_t pair_unit_of(const struct pair *p, uint64_t rank);
+uint64_t pair_rank_of(const struct pair *p, uint64_t unit);
+void pair_unit_range(const struct pair *p, uint64_t from, uint64_t to, uint64_t *lo, uint64_t *hi);
+int pair_migrated(const struct pair *p, uint64_t done, uint64_t voff, uint64_t *run);
+const char *pair_order(struct pair *p);
 int64_t pair_clobbers(const struct pair *p, uint64_t unit, int *self);
 void pair_sizes(const struct pair *p, struct pair_sizes *z);
 int64_t pair_clobbers_z(const struct pair *p, const struct pair_sizes *z, uint64_t unit, int *self);

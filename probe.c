@@ -27,6 +27,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "meta.h"
 #include "probe.h"
 #include "util.h"
@@ -121,29 +122,77 @@ static int partitions_end(blkid_probe pr, uint64_t *end)
 	return 0;
 }
 
-/* Size of an ext2/3/4 filesystem from its superblock, or 0. */
-static uint64_t ext_size(struct dev *d)
+/* Size of an ext2/3/4 filesystem from its superblock (the 1024 bytes at 1024), or 0. */
+static uint64_t ext_size_of(const uint8_t *sb)
 {
-	uint8_t sb[1024];
 	uint64_t blocks;
 	uint32_t log;
 
-	if (dev_read(d, sb, sizeof(sb), 1024))
-		return 0;
 	if (sb[0x38] != 0x53 || sb[0x39] != 0xEF)
 		return 0;
-	blocks = (uint64_t)sb[4] | (uint64_t)sb[5] << 8 | (uint64_t)sb[6] << 16 |
-		 (uint64_t)sb[7] << 24;
-	if (sb[0x60] & 0x80) {	/* INCOMPAT_64BIT: s_blocks_count_hi */
-		uint64_t hi = (uint64_t)sb[0x150] | (uint64_t)sb[0x151] << 8 |
-			      (uint64_t)sb[0x152] << 16 | (uint64_t)sb[0x153] << 24;
-
-		blocks |= hi << 32;
-	}
-	log = (uint32_t)sb[0x18] | (uint32_t)sb[0x19] << 8;
+	blocks = get32(sb + 4);
+	if (sb[0x60] & 0x80)	/* INCOMPAT_64BIT: s_blocks_count_hi */
+		blocks |= (uint64_t)get32(sb + 0x150) << 32;
+	log = get16(sb + 0x18);
 	if (log > 6 || blocks > (UINT64_MAX >> (10 + log)))
 		return 0;
 	return blocks << (10 + log);
+}
+
+static uint64_t ext_size(struct dev *d)
+{
+	uint8_t sb[1024];
+
+	return dev_read(d, sb, sizeof(sb), 1024) ? 0 : ext_size_of(sb);
+}
+
+/*
+ * Where the data of a volume ends, from its first PROBE_HEAD bytes: the
+ * end of its last partition (MBR, or the GPT entries after a protective
+ * MBR), or the size of an ext2/3/4 filesystem. Returns 0 with *end, or -1
+ * when it holds neither (raidmig cannot tell where its data ends).
+ */
+int probe_head_end(const uint8_t *b, uint64_t *end)
+{
+	uint64_t e = 0;
+
+	if (b[510] == 0x55 && b[511] == 0xAA && b[446 + 4] == 0xEE && !memcmp(b + 512, "EFI PART", 8)) {
+		uint64_t lba = get64(b + 512 + 72);
+		uint32_t count = get32(b + 512 + 80), size = get32(b + 512 + 84);
+
+		if (size < 128 || lba < 2 || lba * 512 + (uint64_t)count * size > PROBE_HEAD)
+			return -1;
+		for (uint32_t i = 0; i < count; i++) {
+			const uint8_t *pe = b + lba * 512 + (uint64_t)i * size;
+			uint64_t last = get64(pe + 40);
+			int used = 0;
+
+			for (int k = 0; k < 16; k++)
+				used |= pe[k];
+			if (used && (last + 1) * 512 > e)
+				e = (last + 1) * 512;
+		}
+		*end = e ? e : 1 << 20;
+		return 0;
+	}
+	if (b[510] == 0x55 && b[511] == 0xAA && !ext_size_of(b + 1024)) {
+		for (int i = 0; i < 4; i++) {
+			const uint8_t *pe = b + 446 + 16 * i;
+			uint64_t last = (uint64_t)get32(pe + 8) + get32(pe + 12);
+
+			if (pe[4] && last * 512 > e)
+				e = last * 512;
+		}
+		if (e) {
+			*end = e;
+			return 0;
+		}
+	}
+	e = ext_size_of(b + 1024);
+	if (!e)
+		return -1;
+	*end = e;
+	return 0;
 }
 
 static int area_is_zero(struct dev *d, uint64_t from, uint64_t to)

@@ -48,7 +48,7 @@ lv() {
 	for k in $KINDS; do
 		IFS=: read -r level layout n <<<"$k"
 		lv "$level" "$layout" "$n" 3M 2M 4K
-		# a unit behind the one copied when the write at=40 arrives: copied, not checkpointed
+		# writes reaching back from their arrival into units copied, not checkpointed: test 242
 		u=$("$RAIDMIG" plan $LOPTS --json "${M[@]}" | json_get unit_bytes)
 		cat >j.txt <<-J
 		write at=0 offset=100K length=8K seed=1
@@ -56,8 +56,8 @@ lv() {
 		write at=5 offset=12K length=8K seed=2
 		write at=9 offset=4K length=60K seed=3
 		write at=30 offset=1M length=12K fill=0x55
-		write at=40 offset=$((39 * u)) length=4K seed=7
-		write at=41 offset=$((40 * u)) length=4K seed=8
+		write at=40 offset=$((39 * u)) length=$((2 * u)) seed=7
+		write at=41 offset=$((40 * u)) length=$((2 * u)) seed=8
 		write at=60 offset=512 length=1536 seed=9
 		write at=100000 offset=0 length=600K seed=4
 		J

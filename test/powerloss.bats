@@ -11,7 +11,15 @@ powerloss() {
 	opts="--level $level --chunk 4K --checkpoint-units 3${layout:+ --layout $layout}"
 	mksrc a.img 200K 100K
 	for ((i = 1; i < n; i++)); do m+=("m$i.img"); blank 300K "m$i.img"; done
-	[ -n "$j" ] && opts="$opts --journal $j"
+	if [ -n "$j" ]; then
+		# writes reaching back from their arrival into copied, not checkpointed units: test 242
+		u=$("$RAIDMIG" plan $opts --json "${m[@]}" | json_get unit_bytes)
+		{ cat "$j"; echo "write at=10 offset=$((9 * u)) length=$((2 * u)) seed=5"
+		  echo "write at=11 offset=$((10 * u)) length=$((2 * u)) seed=6"; } |
+			sort -s -n -t= -k2 >j.sorted
+		mv j.sorted "$j"
+		opts="$opts --journal $j"
+	fi
 	$ORACLE expect a.img "$($ORACLE datasize 300K 4K "$n" "$level" "$layout")" $j >expect.out
 	mkdir try
 	cp "${m[@]}" $j try/

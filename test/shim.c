@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 static unsigned long writes, flushes, reads, kill_at, term_at, pause_at;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long fail_n;		/* SHIM_FAIL */
 static char fail_op[8], fail_err[8];
 
@@ -84,7 +85,6 @@ static const char *fd_path(int fd, char *buf, size_t len)
 	return buf;
 }
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int durable_next;	/* the write being traced is durable by itself */
 
 static void trace_write(int fd, const struct iovec *iov, int cnt, off_t off)

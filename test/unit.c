@@ -195,7 +195,7 @@ static void test_clobbers(void)
 
 	for (size_t k = 0; k < NKINDS; k++) {
 		for (uint32_t n = kinds[k].min_n; n <= 6; n++) {
-			struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 0 }, mk(kinds[k].level, kinds[k].layout, n, 8192, 12), 0 };
+			struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 0 }, mk(kinds[k].level, kinds[k].layout, n, 8192, 12), 0, 0 };
 			uint64_t ub, units, cap = geom_capacity(&p.to);
 			int64_t *most;
 			int *self;
@@ -255,8 +255,8 @@ static void test_clobbers(void)
 
 static void test_sizes(void)
 {
-	struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 1 << 20 }, mk(0, 0, 2, 65536, 100), 1 << 20 };
-	struct pair q = { { LEVEL_PLAIN, 0, 4096, 1, 1 << 20 }, mk(6, 2, 5, 65536, 100), 1 << 20 };
+	struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 1 << 20 }, mk(0, 0, 2, 65536, 100), 1 << 20, 0 };
+	struct pair q = { { LEVEL_PLAIN, 0, 4096, 1, 1 << 20 }, mk(6, 2, 5, 65536, 100), 1 << 20, 0 };
 	uint64_t off, len;
 
 	ok(pair_unit_bytes(&p) == 131072 && pair_unit_depth(&p) == 65536, "RAID0 over 2: a unit is one stripe");
@@ -391,7 +391,7 @@ static void test_mdsb(void)
 /* How often test 244 fires over a whole RAID0 migration from a plain disk. */
 static uint64_t next_dest_firings(uint32_t n, uint64_t units)
 {
-	struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 0 }, mk(0, 0, n, 65536, units), units * n * 65536 };
+	struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 0 }, mk(0, 0, n, 65536, units), units * n * 65536, 0 };
 	struct policy none = { 0, 0, 0, 0 };
 	uint64_t ckpt = 0, done = 0, fired = 0;
 
@@ -413,7 +413,7 @@ static uint64_t next_dest_firings(uint32_t n, uint64_t units)
 
 static void test_checkpoint(void)
 {
-	struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 1 << 30 }, mk(0, 0, 2, 65536, 8192), 1 << 30 };
+	struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 1 << 30 }, mk(0, 0, 2, 65536, 8192), 1 << 30, 0 };
 	struct policy every = { 100, 0, 1, 0 }, count = { 100, 0, 0, 0 }, none = { 0, 0, 0, 0 };
 
 	/* unit 0 writes nothing over its source (its member-0 chunk is where it is) */

@@ -1,0 +1,285 @@
+/*
+ * reshape.c: a new geometry for an existing md array. Recognises the
+ * members of a v1.0 array (made by raidmig or by mdadm) by their
+ * superblocks and refuses what raidmig cannot take over (with the reason
+ * and what to do), puts the devices in member order (the array's roles,
+ * then the devices added), works out the pair of geometries, where the
+ * volume's data ends when the new array holds less, the room the
+ * configuration area needs below every superblock, and the order of the
+ * units. The same engine then migrates: a migration is a pair of
+ * geometries whatever the old one is.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "create.h"
+#include "mdsb.h"
+#include "probe.h"
+#include "report.h"
+#include "reshape.h"
+#include "util.h"
+#include "volio.h"
+
+/*
+ * The md superblock of each device, and which carry one that raidmig may
+ * take over: valid, v1.0, not raidmig's own mark. Returns how many do.
+ */
+int reshape_find(struct dev *d, int count, struct mdsb *sb, int *is_md)
+{
+	int found = 0;
+
+	for (int i = 0; i < count; i++) {
+		const char *why;
+
+		is_md[i] = array_read_md(&d[i], &sb[i], &why) == 0 &&
+			   !(sb[i].feature_map & MDSB_FEATURE_RAIDMIG);
+		found += is_md[i];
+	}
+	return found;
+}
+
+/* Why raidmig cannot take this array over as it is, or NULL. */
+static const char *refusal(const struct mdsb *s, char *buf, size_t len)
+{
+	if (s->feature_map & MDSB_FEATURE_BITMAP)
+		return "it has an internal bitmap: remove it first (mdadm --grow --bitmap=none), add it again after";
+	if (s->feature_map) {
+		snprintf(buf, len, "md features 0x%x in use (a reshape, journal, PPL or recovery under way): finish it with md first",
+			 s->feature_map);
+		return buf;
+	}
+	if (s->resync_offset != MDSB_CLEAN)
+		return "it is not clean: let md finish its resync, or assemble and stop it, first";
+	if (s->data_offset)
+		return "its data does not start at sector 0 (raidmig takes over md metadata 1.0 arrays)";
+	return NULL;
+}
+
+/* The old layout from the superblock, in raidmig's terms. */
+static const char *old_geometry(const struct mdsb *s, uint32_t chunk, struct geom *g)
+{
+	g->level = s->level;
+	g->layout = s->layout;
+	g->members = s->raid_disks;
+	g->chunk = s->chunksize * 512;
+	g->member_data = s->size * 512;
+	if (s->level == LEVEL_RAID1)
+		g->chunk = chunk;	/* md has no chunk for RAID1: raidmig's unit depth */
+	if (s->level == LEVEL_RAID0) {
+		g->layout = 0;		/* one zone (equal members): the layouts agree */
+		g->member_data = s->data_size * 512 / g->chunk * g->chunk;
+	}
+	return geom_check(g);
+}
+
+/*
+ * Put the md members first, in role order, then the added devices in the
+ * order given; check the set is one whole, clean, quiet array. Returns the
+ * number of old members, or -EINVAL after a message.
+ */
+static int member_order(struct array *a, int count, struct mdsb *sb, const int *is_md,
+			struct mdsb *ref)
+{
+	struct dev d[MAX_MEMBERS];
+	struct mdsb s[MAX_MEMBERS];
+	int first = -1, added = 0, n_old;
+	char u[40], why[160];
+
+	for (int i = 0; i < count; i++) {
+		if (!is_md[i])
+			continue;
+		if (first < 0)
+			first = i;
+		if (memcmp(sb[i].set_uuid, sb[first].set_uuid, 16)) {
+			log_err("%s and %s are members of different md arrays", a->dev[i].path, a->dev[first].path);
+			return -EINVAL;
+		}
+	}
+	*ref = sb[first];
+	uuid_md(ref->set_uuid, u);
+	if (refusal(ref, why, sizeof(why))) {
+		log_err("md array %s: %s", u, refusal(ref, why, sizeof(why)));
+		return -EINVAL;
+	}
+	n_old = (int)ref->raid_disks;
+	if (n_old > MAX_MEMBERS) {
+		log_err("md array %s: %d members, raidmig handles %d", u, n_old, MAX_MEMBERS);
+		return -EINVAL;
+	}
+	memset(d, 0, sizeof(d));
+	for (int i = 0; i < count; i++) {
+		int role = is_md[i] ? mdsb_role(&sb[i]) : -1;
+
+		if (!is_md[i]) {
+			d[n_old + added++] = a->dev[i];
+			continue;
+		}
+		if (role < 0 || role >= n_old) {
+			log_err("%s: not an active member of md array %s (a spare or a failed one)", a->dev[i].path, u);
+			return -EINVAL;
+		}
+		if (d[role].path) {
+			log_err("%s: role %d of md array %s, as is %s", a->dev[i].path, role, u, d[role].path);
+			return -EINVAL;
+		}
+		if (sb[i].events != ref->events || sb[i].size != ref->size || sb[i].level != ref->level ||
+		    sb[i].layout != ref->layout || sb[i].chunksize != ref->chunksize ||
+		    sb[i].raid_disks != ref->raid_disks || refusal(&sb[i], why, sizeof(why))) {
+			log_err("%s: its superblock disagrees with %s's (events %llu and %llu): assemble the array with mdadm and stop it cleanly first",
+				a->dev[i].path, a->dev[first].path, (unsigned long long)sb[i].events,
+				(unsigned long long)ref->events);
+			return -EINVAL;
+		}
+		d[role] = a->dev[i];
+		s[role] = sb[i];
+	}
+	for (int k = 0; k < n_old; k++) {
+		if (!d[k].path) {
+			log_err("md array %s: member %d is missing: raidmig needs every member", u, k);
+			return -EINVAL;
+		}
+	}
+	memcpy(a->dev, d, sizeof(d));
+	memcpy(sb, s, sizeof(s));
+	return n_old;
+}
+
+/*
+ * Where the old volume's data ends, when the new array holds less: the end
+ * of its last partition, or its ext2/3/4 filesystem's size.
+ */
+static int volume_end(struct array *a, const struct pair *p, uint64_t *end)
+{
+	uint8_t *head = io_alloc(PROBE_HEAD);
+	int e = head ? geo_read(a, &p->from, head, 0, PROBE_HEAD) : -ENOMEM;
+
+	if (!e && probe_head_end(head, end))
+		e = -EINVAL;
+	free(head);
+	return e;
+}
+
+/* The message for a member without room for the configuration area. */
+static int no_room(const struct array *a, uint32_t i, const struct pair *p, uint64_t room)
+{
+	char more[32];
+	uint64_t need = p->from.member_data - room;
+	uint64_t size_kib = room / 1024 / (p->from.chunk / 1024 ? p->from.chunk / 1024 : 1) *
+			    (p->from.chunk / 1024 ? p->from.chunk / 1024 : 1);
+
+	fmt_size(more, sizeof(more), need);
+	log_err("%s: the array uses %llu bytes of it, and raidmig needs room between that and md's superblock for its staging slot and metadata: %llu bytes (%s) more. Shrink the array's filesystem, then the array: mdadm --grow /dev/mdN --size=%lluK",
+		a->dev[i].path, (unsigned long long)p->from.member_data, (unsigned long long)need, more,
+		(unsigned long long)size_kib);
+	return -EINVAL;
+}
+
+/*
+ * The pair of geometries for an md array over a->dev[0..count) (opened,
+ * checked for use): reorders the devices into member order and fills *p.
+ * Returns 0, or -EINVAL after a message.
+ */
+int reshape_geometry(struct array *a, int count, const struct reshape_want *w, int force,
+		     struct pair *p, struct mdsb *ref, struct mdsb *sb)
+{
+	int is_md[MAX_MEMBERS], n_old;
+	uint32_t n_new;
+	const char *why;
+	char name[64], what[128];
+	uint64_t cap_old;
+
+	memset(p, 0, sizeof(*p));
+	reshape_find(a->dev, count, sb, is_md);
+	n_old = member_order(a, count, sb, is_md, ref);
+	if (n_old < 0)
+		return -EINVAL;
+	for (int i = n_old; i < count; i++) {	/* the added devices */
+		int s = force ? 0 : probe_signature(&a->dev[i], what, sizeof(what));
+
+		if (s) {
+			log_err("%s: carries %s: its data would be destroyed; use --force to overwrite it",
+				a->dev[i].path, s < 0 ? "something libblkid cannot read" : what);
+			return -EINVAL;
+		}
+	}
+	why = old_geometry(ref, w->chunk ? w->chunk : 65536, &p->from);
+	if (why) {
+		log_err("md array %s over %d members: %s", geom_level_name(&p->from, name, sizeof(name)), n_old, why);
+		return -EINVAL;
+	}
+	n_new = w->members ? w->members : (uint32_t)count;
+	if (w->revert) {
+		p->to = (struct geom){ LEVEL_PLAIN, 0, META_BLOCK, 1, 0 };
+		n_new = 1;
+	} else {
+		p->to.level = w->has_level ? w->level : p->from.level;
+		p->to.layout = w->has_layout ? w->layout :
+			       p->to.level == p->from.level ? p->from.layout : w->layout;
+		p->to.chunk = w->chunk ? w->chunk : p->from.chunk;
+		p->to.members = n_new;
+		p->to.member_data = geom_stripe_depth(&p->to);
+		if ((why = geom_check(&p->to))) {
+			log_err("%s over %u members: %s", geom_level_name(&p->to, name, sizeof(name)), n_new, why);
+			return -EINVAL;
+		}
+	}
+	if (n_new > (uint32_t)count || (n_new < (uint32_t)count && count > n_old)) {
+		log_err("%u members wanted: give the array's %d members%s", n_new, n_old,
+			n_new > (uint32_t)n_old ? " and the devices to add" : ", and no device to add");
+		return -EINVAL;
+	}
+	a->n = (uint32_t)count;
+	/* room below every superblock: for the old data, and for the new rows */
+	p->to.member_data = UINT64_MAX;
+	for (uint32_t i = 0; i < a->n; i++) {
+		uint64_t room = meta_data_room(p, a->dev[i].size);
+
+		if ((int)i < n_old && room < p->from.member_data)
+			return no_room(a, i, p, room);
+		if (i < n_new && geom_round_member(&p->to, room) < p->to.member_data)
+			p->to.member_data = geom_round_member(&p->to, room);
+	}
+	cap_old = geom_capacity(&p->from);
+	p->data_size = cap_old;
+	if (geom_capacity(&p->to) < cap_old) {
+		uint64_t end;
+		char have[32], need[32];
+
+		if (volume_end(a, p, &end)) {
+			log_err("the new array holds less than the old one, and the volume holds no partition table or ext2/3/4 filesystem by which raidmig could tell where its data ends");
+			return -EINVAL;
+		}
+		if (end > geom_capacity(&p->to)) {
+			fmt_size(have, sizeof(have), geom_capacity(&p->to));
+			fmt_size(need, sizeof(need), end);
+			log_err("the volume's data ends at %llu bytes (%s), and the new array holds %llu (%s): shrink the filesystem (resize2fs) or the last partition first",
+				(unsigned long long)end, need, (unsigned long long)geom_capacity(&p->to), have);
+			return -EINVAL;
+		}
+		p->data_size = (end + 4095) / 4096 * 4096;
+	}
+	why = pair_order(p);
+	if (why) {
+		log_err("cannot migrate: %s", why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The new array keeps the old one's identity: its UUID, name and creation
+ * time, its members' device UUIDs, and the next event count.
+ */
+void reshape_identity(struct meta *m, const struct mdsb *ref, const struct mdsb *members, int n_old)
+{
+	memcpy(m->array_uuid, ref->set_uuid, 16);
+	memcpy(m->name, ref->set_name, MD_NAME_MAX);
+	m->name[MD_NAME_MAX] = 0;
+	m->ctime = ref->ctime;
+	m->md_events = ref->events + 1;
+	for (int i = 0; i < n_old; i++)
+		memcpy(m->member[i].uuid, members[i].device_uuid, 16);
+}

@@ -1,0 +1,23 @@
+/* reshape.h: a new geometry for an existing md array. See reshape.c. */
+#ifndef RAIDMIG_RESHAPE_H
+#define RAIDMIG_RESHAPE_H
+
+#include "array.h"
+#include "mdsb.h"
+
+/* What the command line asks of the new array; unset fields keep the old. */
+struct reshape_want {
+	int has_level, has_layout;
+	int32_t level;
+	uint32_t layout;	/* the level's default when !has_layout and the level changes */
+	uint32_t chunk;		/* 0: the old chunk */
+	uint32_t members;	/* 0: the old members and the devices added */
+	int revert;		/* back to one plain disk: member 0 */
+};
+
+int reshape_find(struct dev *d, int count, struct mdsb *sb, int *is_md);
+int reshape_geometry(struct array *a, int count, const struct reshape_want *w, int force,
+		     struct pair *p, struct mdsb *ref, struct mdsb *sb);
+void reshape_identity(struct meta *m, const struct mdsb *ref, const struct mdsb *members, int n_old);
+
+#endif
