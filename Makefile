@@ -44,6 +44,7 @@ demo:
 # make bench BENCH="--profiles hdd,ssd,vm"   (root: loop devices, blkio cgroup)
 bench: all test/rawcopy test/flushdelay.so
 	python3 test/bench.py $(BENCH)
+	python3 test/benchreshape.py $(BENCH_RESHAPE)
 
 test/flushdelay.so: test/flushdelay.c
 	$(CC) -shared -fPIC -O2 -Wall -Wextra -o $@ test/flushdelay.c -ldl

@@ -65,18 +65,19 @@ static int truncate_regular(int fd, const char *name)
 static int readable(const struct array *a)
 {
 	const struct pair *p = &a->m.p;
-	int lost_old = 0, r = geom_redundancy(&p->to);
+	int lost_old = 0, lost = 0, r = geom_redundancy(&p->to);
 	char list[256] = "";
 
 	if (!a->missing)
 		return 1;
 	for (uint32_t i = 0; i < a->n; i++) {
-		if (a->dev[i].fd >= 0)
-			continue;
+		if (a->dev[i].fd >= 0 || (a->m.state == META_COMPLETE && i >= p->to.members))
+			continue;	/* a member that left a complete array holds nothing */
+		lost++;
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%u", *list ? ", " : "", i);
 		lost_old += i < p->from.members;
 	}
-	if ((int)a->missing > r) {
+	if (lost > r) {
 		log_err("members %s missing: a %s array can lose at most %d", list,
 			geom_level_name(&p->to, (char[64]){ 0 }, 64), r);
 		return 0;

@@ -8,11 +8,14 @@
  *
  * Two exceptions. A read-only assembly (cat) may lack members; the caller
  * decides whether what is left can be read. And a creation cut short:
- * convert writes generation 1 to the added members first and to the
- * source last, having written nothing else, so members without metadata
- * in a generation-1 array are taken for the members it names when they
- * prove to be them: the source by its size and the crc32 of its first
- * bytes, an added member by its size and a blank device (no signature).
+ * convert writes its first generation to the added members first and to
+ * the source last, having written nothing else, so members without
+ * metadata (or with only metadata older than the creation: the array an md
+ * reshape starts from) in an array at its first generation are taken for
+ * the members it names when they prove to be them: the source (member 0)
+ * by its size and the crc32 of its first bytes, an old md member by its
+ * untouched superblock of the same array, an added member by its size and
+ * a blank device (no signature).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -110,7 +113,7 @@ enum member_state array_member_state(struct dev *d, struct meta *m)
 	}
 	*m = c[k];
 	return m->state == META_COMPLETE ? RM_COMPLETE :
-	       m->generation == 1 ? RM_UNSTARTED : RM_MIGRATING;
+	       m->generation == m->first_generation ? RM_UNSTARTED : RM_MIGRATING;
 }
 
 static int same_geom(const struct geom *a, const struct geom *b)
@@ -144,7 +147,11 @@ static int same_array(const struct meta *a, const struct meta *b)
 uint32_t array_source_crc(struct dev *d, uint64_t data_size, int *err)
 {
 	uint64_t n = data_size < SOURCE_CRC_BYTES ? data_size : SOURCE_CRC_BYTES;
-	uint8_t *buf = io_alloc(n);
+	uint8_t *buf;
+
+	if (n > d->size / 2)	/* an md member holds less than the volume */
+		n = d->size / 2 / 4096 * 4096;
+	buf = io_alloc(n);
 	uint32_t c = 0;
 
 	*err = !buf || dev_read(d, buf, n, 0);
@@ -156,17 +163,23 @@ uint32_t array_source_crc(struct dev *d, uint64_t data_size, int *err)
 
 /*
  * Is device d, which carries no valid metadata, member k of the array
- * whose generation-1 metadata is m (a creation cut short)? See the top.
+ * whose first-generation metadata is m (a creation cut short)? See the top.
  */
 static int proves_member(struct dev *d, const struct meta *m, uint32_t k)
 {
 	char what[128];
+	const char *why;
+	struct mdsb s;
 	int err;
 
-	if (m->generation != 1 || d->size != m->member[k].size)
+	if (m->generation != m->first_generation || d->size != m->member[k].size)
 		return 0;
 	if (k == 0)
 		return array_source_crc(d, m->p.data_size, &err) == m->source_crc && !err;
+	if (m->p.from.level != LEVEL_PLAIN && k < m->p.from.members)	/* an md member, untouched */
+		return array_read_md(d, &s, &why) == 0 && !(s.feature_map & MDSB_FEATURE_RAIDMIG) &&
+		       !memcmp(s.set_uuid, m->array_uuid, 16) && mdsb_role(&s) == (int)k &&
+		       s.events + 1 == m->md_events;
 	return probe_signature(d, what, sizeof(what)) == 0;
 }
 
@@ -239,6 +252,12 @@ int array_assemble(struct array *a, char **paths, int count, int how)
 
 		if (none[i])
 			continue;
+		if (best[i].generation < a->m.first_generation) {
+			/* metadata older than this array's creation (of the array it
+			 * migrates from, or one raidmig reverted): a creation cut short */
+			none[i] = 1;
+			continue;
+		}
 		if (!same_array(&best[i], &a->m)) {
 			char v[33];
 
@@ -271,6 +290,11 @@ int array_assemble(struct array *a, char **paths, int count, int how)
 		if (k == a->n) {
 			log_err("%s: no valid raidmig metadata (copy 0: %s; copy 1: %s), and not a member that array %s's creation was cut short before reaching",
 				paths[i], why[i][0], why[i][1], u);
+			/* the newest metadata is a finished array's: a migration of
+			 * it started over these devices wrote none that survived */
+			if (a->m.state == META_COMPLETE)
+				log_err("array %s is complete: if these are the devices of a migration of it that was cut short, it had not started: it wrote nothing but its first metadata blocks; run the same 'raidmig convert' (or 'revert') again",
+					u);
 			goto fail;
 		}
 		log_err("%s: member %u of array %s, whose creation was cut short: finishing it", paths[i], k, u);

@@ -251,13 +251,13 @@ int ck_stage(struct run *r, uint64_t unit, uint64_t len, uint32_t crc)
  * member must hold g: a crash between members may have left some at g - 1,
  * and overwriting their only good copy would lose it; a creation cut short
  * left some members with no metadata at all. Writes g, and the marked md
- * superblock, on every member of the new array, and flushes.
+ * superblock, on every member, and flushes.
  */
 int ck_repair(struct run *r)
 {
 	int e = ck_write_meta(r, 0);
 
-	for (uint32_t i = 0; i < r->a->m.p.to.members && !e; i++)
+	for (uint32_t i = 0; i < r->a->n && !e; i++)
 		e = md_mark(r->a, i, r->mbuf);
 	return e ? e : ck_flush_all(r);
 }

@@ -8,7 +8,7 @@ struct options {
 	char *level, *layout, *chunk, *name, *journal, *ck_units, *ck_seconds;
 	char *output, *size, *members;
 	char *disk, *bandwidth, *flush_ms, *seek_ms;
-	int every, force, yes, json, progress_json;
+	int every, force, yes, json, progress_json, revert;
 };
 
 extern struct options opt;
@@ -16,6 +16,7 @@ extern struct policy policy;
 
 int cmd_convert(char **args, int count);
 int cmd_resume(char **args, int count);
+int cmd_revert(char **args, int count);
 int cmd_plan(char **args, int count);
 int cmd_inspect(char **args, int count);
 int cmd_cat(char **args, int count);

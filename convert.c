@@ -18,6 +18,7 @@
 #include "create.h"
 #include "estimate.h"
 #include "mdarray.h"
+#include "reshape.h"
 #include "report.h"
 #include "util.h"
 
@@ -52,6 +53,14 @@ static void how_to_use(const struct array *a)
 	fmt_size(cap, sizeof(cap), geom_capacity(&p->to));
 	fmt_size(data, sizeof(data), p->data_size);
 	uuid_md(m->array_uuid, u);
+	if (p->to.level == LEVEL_PLAIN) {
+		printf("done: %s is one plain disk again, holding the volume's %s from byte 0;\n"
+		       "its md superblock is gone", a->dev[0].path, data);
+		for (uint32_t i = 1; i < a->n; i++)
+			printf("%s %s", i == 1 ? ", and so are those of" : "", a->dev[i].path);
+		printf(".\nThe rest of the disk, %s in all, is free space to grow into.\n", cap);
+		return;
+	}
 	printf("done: %s over %u members, chunk %u KiB: a %s volume holding %s of data.\n",
 	       geom_level_name(&p->to, name, sizeof(name)), p->to.members, p->to.chunk >> 10, cap, data);
 	printf("It is a Linux md array (metadata 1.0, name %s, UUID %s). Bring it up with\n"
@@ -144,6 +153,8 @@ static void run_free(struct run *r)
 	free(r->mbuf);
 }
 
+static int parse_options(struct geom *g, uint64_t *chunk);
+
 /*
  * --level, --layout and --chunk, shared by convert and plan: the new
  * array's geometry but for its size. Returns 0 or an exit code.
@@ -157,16 +168,25 @@ static int parse_geometry(const char *action, struct geom *g)
 		log_err("%s: --level is required", action);
 		return EXIT_USAGE;
 	}
-	if (geom_parse_level(opt.level, &g->level)) {
+	return parse_options(g, &chunk);
+}
+
+/*
+ * The geometry options as given (an md array's reshape may leave --level
+ * out): *chunk keeps its value when --chunk is not given.
+ */
+static int parse_options(struct geom *g, uint64_t *chunk)
+{
+	if (opt.level && geom_parse_level(opt.level, &g->level)) {
 		log_err("--level %s: not supported (supported: 0, 1, 4, 5, 6, 10)", opt.level);
 		return EXIT_USAGE;
 	}
-	if (geom_parse_layout(g->level, opt.layout, &g->layout)) {
+	if (opt.level && geom_parse_layout(g->level, opt.layout, &g->layout)) {
 		log_err("--layout %s: not a layout of RAID%s (see raidmig(1))", opt.layout, opt.level);
 		return EXIT_USAGE;
 	}
-	if (opt.chunk && (parse_size(opt.chunk, &chunk, 1) || chunk < MIN_CHUNK ||
-			  chunk > MAX_CHUNK || (chunk & (chunk - 1)))) {
+	if (opt.chunk && (parse_size(opt.chunk, chunk, 1) || *chunk < MIN_CHUNK ||
+			  *chunk > MAX_CHUNK || (*chunk & (*chunk - 1)))) {
 		log_err("--chunk %s: must be a power of two from 4K to 2M", opt.chunk);
 		return EXIT_USAGE;
 	}
@@ -175,27 +195,63 @@ static int parse_geometry(const char *action, struct geom *g)
 		log_err("--name %s: 1 to %d characters, no '/', ':' or space", opt.name, MD_NAME_MAX);
 		return EXIT_USAGE;
 	}
-	g->chunk = (uint32_t)chunk;
+	g->chunk = (uint32_t)*chunk;
+	return 0;
+}
+
+/*
+ * An md array's members and the devices to add (a->dev, opened), to a new
+ * geometry: the options given, the rest kept. Returns 0 or an exit code.
+ */
+static int prepare_reshape(struct array *a, int count, const int *is_md, int revert, struct pair *p,
+			   struct mdsb *ref, struct mdsb *sb)
+{
+	struct reshape_want w;
+	struct geom g;
+	uint64_t chunk = 0, n = 0;
+	int ours, e;
+
+	memset(&w, 0, sizeof(w));
+	memset(&g, 0, sizeof(g));
+	e = parse_options(&g, &chunk);
+	if (e)
+		return e;
+	if (opt.members && (parse_size(opt.members, &n, 0) || n < 1 || n > MAX_MEMBERS)) {
+		log_err("--members %s: not a number from 1 to %d", opt.members, MAX_MEMBERS);
+		return EXIT_USAGE;
+	}
+	w.has_level = !!opt.level;
+	w.level = g.level;
+	w.layout = opt.layout;
+	w.chunk = (uint32_t)chunk;
+	w.members = (uint32_t)n;
+	w.revert = revert;
+	if (create_check_devices(a->dev, count, opt.force, &ours, is_md) ||
+	    reshape_geometry(a, count, &w, p, ref, sb))
+		return EXIT_REFUSED;
 	return 0;
 }
 
 /*
  * Open and check the members, work out the geometry, load the journal and
  * set up the metadata: everything convert does before writing, and all that
- * plan does with devices. Returns 0 or an exit code (after a message).
+ * plan does with devices. The devices are a plain source and the members to
+ * add, or an md array's members and any to add (in any order: raidmig
+ * knows them by their superblocks). Returns 0 or an exit code (after a
+ * message).
  */
-static int prepare(const char *action, char **args, int count, int writable,
+static int prepare(const char *action, char **args, int count, int writable, int revert,
 		   struct array *a, struct journal *j, struct journal **jp)
 {
+	static struct mdsb sb[MAX_MEMBERS];
+	int is_md[MAX_MEMBERS];
+	struct mdsb ref;
 	struct geom want;
 	struct pair p;
-	int e, ours, opened;
+	int e, ours, opened, n_md;
 
 	*jp = NULL;
 	memset(a, 0, sizeof(*a));
-	e = parse_geometry(action, &want);
-	if (e)
-		return e;
 	if (count > MAX_MEMBERS) {
 		log_err("too many members: %d (at most %d)", count, MAX_MEMBERS);
 		return EXIT_USAGE;
@@ -205,15 +261,51 @@ static int prepare(const char *action, char **args, int count, int writable,
 	a->n = (uint32_t)opened;
 	if (e)
 		return EXIT_REFUSED;
-	if (create_check_devices(a->dev, count, opt.force, &ours) ||
-	    create_geometry(a->dev, count, &want, ours, &p))
+	n_md = reshape_find(a->dev, count, sb, is_md);
+	if (n_md < 0)
 		return EXIT_REFUSED;
+	if (n_md && reshape_partial(a->dev, count, sb, is_md)) {
+		/* a stale superblock (a disk reused) or a member not given */
+		if (!opt.force || revert)
+			return EXIT_REFUSED;
+		n_md = 0;
+	}
+	if (revert && !n_md) {
+		log_err("%s: no md v1.0 superblock on %s: revert takes the members of an md array", action,
+			count == 1 ? args[0] : "any of the devices");
+		return EXIT_REFUSED;
+	}
+	if (n_md) {
+		e = prepare_reshape(a, count, is_md, revert, &p, &ref, sb);
+	} else if (opt.members) {
+		log_err("%s: --members N is for an md array's new member count; %s carries no md superblock",
+			action, args[0]);
+		return EXIT_USAGE;
+	} else if (count < 2) {
+		log_err("%s: %s carries no md superblock: give a source and at least one more member",
+			action, args[0]);
+		return EXIT_USAGE;
+	} else {
+		e = parse_geometry(action, &want);
+		if (!e && (create_check_devices(a->dev, count, opt.force, &ours, NULL) ||
+			   create_geometry(a->dev, count, &want, ours, &p)))
+			e = EXIT_REFUSED;
+	}
+	if (e)
+		return e;
 	if (opt.journal) {
 		if (journal_load(j, opt.journal, p.data_size, a->dev[0].sector))
 			return EXIT_REFUSED;
 		*jp = j;
 	}
-	return create_meta(a, &p, *jp, opt.name) ? EXIT_REFUSED : 0;
+	if (create_meta(a, &p, *jp, opt.name))
+		return EXIT_REFUSED;
+	if (n_md) {
+		reshape_identity(&a->m, &ref, sb, (int)p.from.members);
+		if (opt.name)
+			snprintf(a->m.name, sizeof(a->m.name), "%s", opt.name);
+	}
+	return 0;
 }
 
 /* The question before convert writes: what it does to which device. */
@@ -222,9 +314,22 @@ static int confirm_convert(const struct array *a)
 	char msg[1024], name[64];
 	int n;
 
-	n = snprintf(msg, sizeof(msg), "This converts the data on %s in place into a %s array over %u members.\n"
-		     "Everything else on", a->dev[0].path, geom_level_name(&a->m.p.to, name, sizeof(name)),
-		     a->n);
+	const struct pair *p = &a->m.p;
+	char old[64];
+
+	if (p->from.level == LEVEL_PLAIN)
+		n = snprintf(msg, sizeof(msg), "This converts the data on %s in place into a %s array over %u members.\n"
+			     "Everything else on", a->dev[0].path, geom_level_name(&p->to, name, sizeof(name)),
+			     a->n);
+	else if (p->to.level == LEVEL_PLAIN)
+		n = snprintf(msg, sizeof(msg), "This turns md array %s (%s over %u members) back into one plain disk, %s.\n"
+			     "Everything else on", a->m.name, geom_level_name(&p->from, old, sizeof(old)),
+			     p->from.members, a->dev[0].path);
+	else
+		n = snprintf(msg, sizeof(msg), "This migrates md array %s from %s over %u members to %s over %u.\n"
+			     "The array's data stays; everything else on", a->m.name,
+			     geom_level_name(&p->from, old, sizeof(old)), p->from.members,
+			     geom_level_name(&p->to, name, sizeof(name)), p->to.members);
 	for (uint32_t i = 1; i < a->n && n > 0 && (size_t)n < sizeof(msg); i++)
 		n += snprintf(msg + n, sizeof(msg) - (size_t)n, " %s", a->dev[i].path);
 	if (n > 0 && (size_t)n < sizeof(msg))
@@ -232,7 +337,7 @@ static int confirm_convert(const struct array *a)
 	return confirm(msg);
 }
 
-int cmd_convert(char **args, int count)
+static int run_convert(char **args, int count, int revert)
 {
 	static struct array a;
 	struct journal j, *jp = NULL;
@@ -241,7 +346,7 @@ int cmd_convert(char **args, int count)
 	double t0;
 
 	memset(&r, 0, sizeof(r));
-	rc = prepare("convert", args, count, 1, &a, &j, &jp);
+	rc = prepare(revert ? "revert" : "convert", args, count, 1, revert, &a, &j, &jp);
 	if (rc)
 		goto out;
 	rc = EXIT_REFUSED;
@@ -252,7 +357,7 @@ int cmd_convert(char **args, int count)
 	catch_signals();
 	memset(&io_stats, 0, sizeof(io_stats));
 	t0 = now_seconds();
-	r.a->m.generation = 1;
+	r.a->m.generation = r.a->m.first_generation;
 	e = create_write_initial(&r);
 	if (e) {
 		rc = EXIT_IO;
@@ -265,6 +370,16 @@ out:
 		journal_free(jp);
 	array_close(&a);
 	return rc;
+}
+
+int cmd_convert(char **args, int count)
+{
+	return run_convert(args, count, 0);
+}
+
+int cmd_revert(char **args, int count)
+{
+	return run_convert(args, count, 1);
 }
 
 /* plan --size SIZE --members N: hypothetical blank disks, no I/O at all. */
@@ -361,17 +476,17 @@ int cmd_plan(char **args, int count)
 	memset(&r, 0, sizeof(r));
 	if (have_model < 0)
 		return EXIT_USAGE;
-	if (opt.size || opt.members) {
+	if (opt.size || (opt.members && !count)) {
 		if (count) {
 			log_err("plan: give either devices or --size and --members");
 			return EXIT_USAGE;
 		}
 		rc = hypothetical(&a);
-	} else if (count < 2) {
-		log_err("plan: needs a source and at least one more member, or --size and --members");
+	} else if (count < 1) {
+		log_err("plan: needs a source and at least one more member, an md array's members, or --size and --members");
 		return EXIT_USAGE;
 	} else {
-		rc = prepare("plan", args, count, 0, &a, &j, &jp);
+		rc = prepare("plan", args, count, 0, opt.revert, &a, &j, &jp);
 	}
 	if (rc)
 		goto out;
@@ -383,7 +498,7 @@ int cmd_plan(char **args, int count)
 	r.pol.seconds = 0;	/* the time limit's checkpoints depend on the speed */
 	r.pol.adaptive = 0;
 	memset(&io_stats, 0, sizeof(io_stats));
-	r.a->m.generation = 1;
+	r.a->m.generation = r.a->m.first_generation;
 	e = create_write_initial(&r);
 	if (!e)
 		e = migrate(&r);
@@ -454,9 +569,13 @@ static int resume_complete(struct array *a)
 	free(want);
 	if (e < 0)
 		return e == -EBUSY ? EXIT_REFUSED : EXIT_IO;
-	printf("%s: %s over %u members; every member carries its md superblock\n",
-	       e ? "completed the switch to md" : "already complete",
-	       geom_level_name(&a->m.p.to, name, sizeof(name)), a->m.p.to.members);
+	if (a->m.p.to.level == LEVEL_PLAIN)
+		printf("%s: %s is one plain disk again\n", e ? "completed the revert" : "already complete",
+		       a->dev[0].path);
+	else
+		printf("%s: %s over %u members; every member carries its md superblock\n",
+		       e ? "completed the switch to md" : "already complete",
+		       geom_level_name(&a->m.p.to, name, sizeof(name)), a->m.p.to.members);
 	return EXIT_OK;
 }
 

@@ -21,9 +21,12 @@
 /*
  * Checks on the opened devices that need nothing but the devices. *ours
  * says the source's tail holds raidmig's own structures, which --force lets
- * convert overwrite. Returns 0 or -EINVAL after a message.
+ * convert overwrite. `is_md` (NULL for a plain source) marks the members
+ * of an md array being reshaped: their data is the volume, and raidmig's
+ * metadata of the conversion that made the array is theirs to replace.
+ * Returns 0 or -EINVAL after a message.
  */
-int create_check_devices(struct dev *d, int count, int force, int *ours)
+int create_check_devices(struct dev *d, int count, int force, int *ours, const int *is_md)
 {
 	char what[128], u[33];
 
@@ -33,7 +36,7 @@ int create_check_devices(struct dev *d, int count, int force, int *ours)
 	for (int i = 0; i < count; i++) {
 		struct meta m = { 0 };
 		enum member_state st;
-		int s;
+		int s, reverted;
 
 		if (d[i].size > MAX_DISK_BYTES) {
 			log_err("%s: larger than the %llu bytes (256 TiB) raidmig handles", d[i].path,
@@ -51,7 +54,18 @@ int create_check_devices(struct dev *d, int count, int force, int *ours)
 			return -EINVAL;
 		}
 		uuid_hex(m.array_uuid, u);
-		if (st == RM_MIGRATING || (st == RM_UNSTARTED && i == 0)) {
+		reverted = st == RM_COMPLETE && m.p.to.level == LEVEL_PLAIN;
+		if (reverted)
+			st = RM_NONE;	/* a disk raidmig reverted: its metadata is history */
+		if (is_md && is_md[i]) {
+			if (st == RM_MIGRATING) {
+				log_err("%s: carries raidmig metadata of an unfinished conversion (array %s): run 'raidmig resume' with its devices to finish it",
+					d[i].path, u);
+				return -EINVAL;
+			}
+			continue;
+		}
+		if (st == RM_MIGRATING || (st == RM_UNSTARTED && i == 0 && !is_md)) {
 			log_err("%s: carries raidmig metadata of an unfinished conversion (array %s): run 'raidmig resume' with its devices to finish it ('raidmig wipe --force' discards it, and the data not yet migrated with it)",
 				d[i].path, u);
 			return -EINVAL;
@@ -61,8 +75,8 @@ int create_check_devices(struct dev *d, int count, int force, int *ours)
 				d[i].path, st == RM_COMPLETE ? "a finished conversion" : "a conversion, damaged");
 			return -EINVAL;
 		}
-		if (i == 0) {
-			*ours = st != RM_NONE;
+		if (i == 0 && !is_md) {
+			*ours = st != RM_NONE || reverted;
 			continue;
 		}
 		if (st == RM_UNSTARTED || st == RM_TORN || force)
@@ -127,7 +141,7 @@ int create_geometry(struct dev *d, int n, const struct geom *want, int ours, str
 	/* the most every member can hold, then the most the source may hand over */
 	p->to.member_data = UINT64_MAX;
 	for (int i = 0; i < n; i++) {
-		uint64_t md = geom_round_member(&p->to, meta_data_room(p, d[i].size));
+		uint64_t md = geom_round_member(&p->to, meta_new_room(p, d[i].size));
 
 		if (md < p->to.member_data) {
 			p->to.member_data = md;
@@ -175,13 +189,13 @@ int create_geometry(struct dev *d, int n, const struct geom *want, int ours, str
 }
 
 /*
- * Create the array: on every member clear copy 0, write generation 1 to
- * copy 1 and the md superblock marked as migrating. The added members go
- * first and are flushed before the source is marked, so a crash here
- * leaves either an unmarked source (convert can be run again: an added
- * member whose newest generation is 1 holds no data yet; or resume finds
- * the source by its size and first bytes) or a complete generation 1 that
- * resume takes up.
+ * Create the array: on every member clear one copy and write the first
+ * generation to the other, the added and old members first, flushed before the source (or
+ * md member 0) gets its metadata; then the md superblocks marked as
+ * migrating, and a flush. A crash here leaves either no metadata on member
+ * 0 (nothing is marked yet: convert can be run again, or resume proves
+ * member 0 by its first bytes and the others by their metadata) or
+ * the first generation on every member, which resume takes up and marks.
  */
 int create_write_initial(struct run *r)
 {
@@ -194,15 +208,16 @@ int create_write_initial(struct run *r)
 
 		if (i == 0)
 			e = ck_flush_all(r);
-		if (!e)
-			e = dev_write(dv, zero, META_BLOCK, meta_copy_offset(dv->size, 0));
+		if (!e)	/* the copy this generation does not go to */
+			e = dev_write(dv, zero, META_BLOCK,
+				      meta_copy_offset(dv->size, (int)((r->a->m.generation + 1) % META_COPIES)));
 		if (e)
 			log_err("%s: metadata write failed: %s", dv->path, strerror(-e));
 		else
 			e = ck_write_meta_member(r, i, 0);
-		if (!e)
-			e = md_mark(r->a, i, r->mbuf);
 	}
+	for (uint32_t i = 0; i < r->a->n && !e; i++)
+		e = md_mark(r->a, i, r->mbuf);
 	free(zero);
 	if (!e)
 		e = ck_flush_all(r);
@@ -242,6 +257,22 @@ int create_meta(struct array *a, const struct pair *p, const struct journal *jp,
 		snprintf(m->name, sizeof(m->name), "%s", name);
 	else
 		default_name(a->dev[0].path, m->name);
+	/* above every generation the devices carry, so that no metadata left
+	 * by an earlier array (the one this migrates from) is taken as newer */
+	m->first_generation = 1;
+	for (uint32_t i = 0; i < a->n; i++) {
+		struct meta old;
+		enum member_state st = a->dev[i].fd < 0 ? RM_NONE : array_member_state(&a->dev[i], &old);
+
+		if ((int)st < 0) {
+			log_err("%s: cannot read", a->dev[i].path);
+			return -EIO;
+		}
+		if ((st == RM_UNSTARTED || st == RM_MIGRATING || st == RM_COMPLETE) &&
+		    old.generation >= m->first_generation)
+			m->first_generation = old.generation + 1;
+	}
+	m->generation = m->first_generation;
 	if (getrandom(m->array_uuid, 16, 0) != 16) {
 		log_err("getrandom: %s", strerror(errno));
 		return -EIO;

@@ -14,6 +14,11 @@
  * not already byte for byte what raidmig wrote. It refuses to touch a
  * member whose superblock md has rewritten since (an array assembled
  * degraded in between): md owns that array now.
+ *
+ * Members that leave the array (a shrink, or a revert to one plain disk)
+ * carry the marked superblock while the migration runs, and at the switch
+ * their superblock is zeroed: a reverted disk is a plain disk again, and a
+ * removed member no longer claims to belong to the array.
  */
 #include <errno.h>
 #include <string.h>
@@ -41,10 +46,20 @@ static uint64_t resync_offset(const struct meta *m)
 	return rows / 512;
 }
 
-/* The superblock of member `i` (of size `dev_size`): final, or marked as migrating. */
+/* Does member i carry an md superblock once the migration is complete? */
+int md_keeps(const struct meta *m, uint32_t i)
+{
+	return m->p.to.level != LEVEL_PLAIN && i < m->p.to.members;
+}
+
+/*
+ * The superblock of member `i` (of size `dev_size`): final, or marked as
+ * migrating. A marked one describes the new array, or the old one when the
+ * new is a plain disk.
+ */
 void md_super(const struct meta *m, uint32_t i, uint64_t dev_size, int final, struct mdsb *s)
 {
-	const struct geom *g = &m->p.to;
+	const struct geom *g = m->p.to.level == LEVEL_PLAIN ? &m->p.from : &m->p.to;
 
 	memset(s, 0, sizeof(*s));
 	s->feature_map = final ? 0 : MDSB_FEATURE_RAIDMIG;
@@ -107,8 +122,9 @@ int md_mark(struct array *a, uint32_t i, uint8_t *buf)
 }
 
 /*
- * What member i holds where its superblock goes: 0 raidmig's final one,
- * 1 something raidmig may (re)write (its marked one, a torn or no
+ * What member i holds where its superblock goes: 0 what it should hold
+ * once complete (raidmig's final superblock, or zeros where none stays), 1
+ * something raidmig may (re)write (its marked one, a torn or no
  * superblock), -1 an md superblock of this array that md has changed.
  */
 static int super_state(struct array *a, uint32_t i, uint8_t *buf, uint8_t *want)
@@ -124,27 +140,43 @@ static int super_state(struct array *a, uint32_t i, uint8_t *buf, uint8_t *want)
 	}
 	if (io_dry)
 		return 1;
-	expected(a, i, 1, want);
+	if (md_keeps(&a->m, i))
+		expected(a, i, 1, want);
+	else
+		memset(want, 0, MDSB_BYTES);
 	if (!memcmp(buf, want, MDSB_BYTES))
 		return 0;
-	if (mdsb_decode(buf, d->size, &s, &why) || (s.feature_map & MDSB_FEATURE_RAIDMIG) ||
-	    memcmp(s.set_uuid, a->m.array_uuid, 16))
+	if (!md_keeps(&a->m, i) || mdsb_decode(buf, d->size, &s, &why) ||
+	    (s.feature_map & MDSB_FEATURE_RAIDMIG) || memcmp(s.set_uuid, a->m.array_uuid, 16))
 		return 1;
 	return -1;
 }
 
+/* Zero member i's superblock: it leaves the array. */
+static int wipe_super(struct array *a, uint32_t i, uint8_t *buf)
+{
+	int e;
+
+	memset(buf, 0, MDSB_BYTES);
+	e = dev_write(&a->dev[i], buf, MDSB_BYTES, mdsb_offset(a->dev[i].size));
+	if (e)
+		log_err("%s: md superblock write failed: %s", a->dev[i].path, strerror(-e));
+	return e;
+}
+
 /*
  * The switch to md (after the final checkpoint): the final superblock on
- * every member that lacks it, then a flush. Nothing to do when every member
- * has it already, or md has rewritten them all since (it owns the array
- * then). Returns 1 if it wrote, 0 if there was nothing to do, -EBUSY
- * when md took over only some members (after a message), or -errno.
+ * every member that keeps one and lacks it, zeros on the members that
+ * leave, then a flush. Nothing to do when every member is so already, or md
+ * has rewritten them all since (it owns the array then). Returns 1 if it
+ * wrote, 0 if there was nothing to do, -EBUSY when md took over only some
+ * members (after a message), or -errno.
  */
 int md_finish(struct array *a, uint8_t *buf, uint8_t *want)
 {
 	int e = 0, st[MAX_MEMBERS], todo = 0, taken = -1;
 
-	for (uint32_t i = 0; i < a->m.p.to.members; i++) {
+	for (uint32_t i = 0; i < a->n; i++) {
 		st[i] = super_state(a, i, buf, want);
 		if (st[i] == -2)
 			return -EIO;
@@ -157,10 +189,10 @@ int md_finish(struct array *a, uint8_t *buf, uint8_t *want)
 			a->dev[taken].path);
 		return -EBUSY;
 	}
-	for (uint32_t i = 0; i < a->m.p.to.members && !e; i++)
-		if (st[i])
-			e = write_super(a, i, 1, buf);
-	for (uint32_t i = 0; i < a->m.p.to.members && !e; i++) {
+	for (uint32_t i = 0; i < a->n && !e; i++)
+		if (st[i] > 0)
+			e = md_keeps(&a->m, i) ? write_super(a, i, 1, buf) : wipe_super(a, i, buf);
+	for (uint32_t i = 0; i < a->n && !e; i++) {
 		e = dev_flush(&a->dev[i]);
 		if (e)
 			log_err("%s: flush failed: %s", a->dev[i].path, strerror(-e));

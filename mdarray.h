@@ -5,6 +5,7 @@
 #include "array.h"
 #include "mdsb.h"
 
+int md_keeps(const struct meta *m, uint32_t i);
 void md_super(const struct meta *m, uint32_t i, uint64_t dev_size, int final, struct mdsb *s);
 int md_mark(struct array *a, uint32_t i, uint8_t *buf);
 int md_finish(struct array *a, uint8_t *buf, uint8_t *want);

@@ -27,6 +27,8 @@
  *   136  old layout, 160 new layout: { s32 level, u32 layout, u32 chunk,
  *        u32 members, u64 member data bytes }
  *   184  md name[32]   216 u32 order (0 ascending, 1 descending)
+ *   224  u64 first generation (the creation's: 1 + the newest generation of
+ *        any metadata the devices carried before)
  *   256  member table: MAX_MEMBERS x { uuid[16], u64 size, u64 0 }
  *  4092  u32 crc32 of bytes [0, 4092)
  */
@@ -94,6 +96,7 @@ void meta_encode(const struct meta *m, uint8_t *buf)
 	put_geom(buf + 160, &m->p.to);
 	memcpy(buf + 184, m->name, MD_NAME_MAX);
 	put32(buf + 216, m->p.descending);
+	put64(buf + 224, m->first_generation);
 	for (uint32_t i = 0; i < MAX_MEMBERS; i++) {
 		uint8_t *r = buf + OFF_TABLE + i * MEMBER_REC;
 
@@ -107,7 +110,7 @@ void meta_encode(const struct meta *m, uint8_t *buf)
 static const char *check_fields(const struct meta *m)
 {
 	const char *why = pair_check(&m->p);
-	uint64_t units;
+	uint64_t units, sb, used;
 
 	if (why)
 		return why;
@@ -117,6 +120,8 @@ static const char *check_fields(const struct meta *m)
 		return "sizes not a multiple of the sector size";
 	if (m->generation == 0)
 		return "generation 0";
+	if (m->first_generation == 0 || m->first_generation > m->generation)
+		return "first generation 0 or past the generation";
 	if (m->state != META_MIGRATING && m->state != META_COMPLETE)
 		return "unknown state";
 	if (m->member_index >= pair_members(&m->p))
@@ -143,11 +148,16 @@ static const char *check_fields(const struct meta *m)
 		return "unknown journal flags";
 	if (memchr(m->name, 0, MD_NAME_MAX + 1) == NULL)
 		return "array name not terminated";
+	/* the old layout's rows that hold the data: below the configuration area */
+	sb = geom_stripe_bytes(&m->p.from);
+	used = (m->p.data_size + sb - 1) / sb * geom_stripe_depth(&m->p.from);
+	if (used > m->p.from.member_data)
+		used = m->p.from.member_data;
 	for (uint32_t i = 0; i < pair_members(&m->p); i++) {
 		uint64_t room = meta_data_room(&m->p, m->member[i].size);
 
 		if ((i < m->p.to.members && room < m->p.to.member_data) ||
-		    (i < m->p.from.members && room < m->p.from.member_data))
+		    (i < m->p.from.members && room < used))
 			return "member table: member smaller than its data area";
 	}
 	return 0;
@@ -194,6 +204,7 @@ int meta_decode(const uint8_t *buf, struct meta *m, const char **why)
 	get_geom(buf + 160, &m->p.to);
 	memcpy(m->name, buf + 184, MD_NAME_MAX);
 	m->p.descending = get32(buf + 216);
+	m->first_generation = get64(buf + 224);
 	for (uint32_t i = 0; i < MAX_MEMBERS; i++) {
 		const uint8_t *r = buf + OFF_TABLE + i * MEMBER_REC;
 
@@ -225,6 +236,28 @@ uint64_t meta_data_room(const struct pair *p, uint64_t member_size)
 	if (member_size < need)
 		return 0;
 	return meta_slot_offset(p, member_size);
+}
+
+/*
+ * Bytes of a member of this size the new array may use for data: below the
+ * staging slot this migration needs, and below a reserve for the next one.
+ * A later migration of the array (a member added, a level changed) stages
+ * units of the least common multiple of both stripes: one chunk per member
+ * of the array spread over its members covers growing by one member at
+ * RAID0, 4, 5 and 6 and the level changes of the same chunk (overlap.c).
+ * Without it an array raidmig made could not be reshaped by raidmig
+ * without shrinking it first, as mdadm's arrays cannot.
+ */
+uint64_t meta_new_room(const struct pair *p, uint64_t member_size)
+{
+	uint64_t room = meta_data_room(p, member_size), reserve = 0, copy0;
+
+	if (p->to.level != LEVEL_PLAIN)
+		reserve = ((uint64_t)p->to.members * p->to.chunk + META_BLOCK - 1) / META_BLOCK * META_BLOCK;
+	copy0 = meta_copy_offset(member_size, 0);
+	if (room == 0 || copy0 < reserve + 4096)
+		return 0;
+	return room < copy0 - reserve ? room : copy0 - reserve;
 }
 
 const char *meta_state_name(uint32_t state)

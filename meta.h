@@ -24,7 +24,8 @@ struct member_id {
  */
 struct meta {
 	uint8_t array_uuid[16];	/* also md's set_uuid */
-	uint64_t generation;	/* 1 at creation, +1 per metadata commit */
+	uint64_t generation;	/* first_generation at creation, +1 per metadata commit */
+	uint64_t first_generation; /* above any metadata the devices held before */
 	struct pair p;		/* from, to, data size */
 	uint32_t sector_size;	/* logical sector size of every member, bytes */
 	uint32_t state;		/* META_MIGRATING or META_COMPLETE */
@@ -53,6 +54,7 @@ int meta_decode(const uint8_t *buf, struct meta *m, const char **why);
 uint64_t meta_copy_offset(uint64_t member_size, int copy);
 uint64_t meta_slot_offset(const struct pair *p, uint64_t member_size);
 uint64_t meta_data_room(const struct pair *p, uint64_t member_size);
+uint64_t meta_new_room(const struct pair *p, uint64_t member_size);
 const char *meta_state_name(uint32_t state);
 
 #endif

@@ -20,7 +20,7 @@
 enum {
 	O_LEVEL = 1, O_LAYOUT, O_CHUNK, O_NAME, O_JOURNAL, O_CK_UNITS, O_CK_SECONDS, O_CK_EVERY,
 	O_FORCE, O_YES, O_JSON, O_OUTPUT, O_SIZE, O_MEMBERS, O_DISK, O_BANDWIDTH, O_FLUSH_MS,
-	O_SEEK_MS, O_PROGRESS_JSON, O_VERBOSE,
+	O_SEEK_MS, O_PROGRESS_JSON, O_VERBOSE, O_REVERT,
 };
 #define BIT(o) (1u << (o))
 
@@ -40,11 +40,15 @@ struct action {
 #define GEOM_OPTS (BIT(O_LEVEL) | BIT(O_LAYOUT) | BIT(O_CHUNK) | BIT(O_NAME))
 
 static const struct action actions[] = {
-	{ "convert", cmd_convert, RUN_OPTS | GEOM_OPTS | BIT(O_FORCE) | BIT(O_YES),
-	  2, "--level LEVEL [--layout LAYOUT] [--chunk SIZE] [--name NAME]\n"
+	{ "convert", cmd_convert, RUN_OPTS | GEOM_OPTS | BIT(O_FORCE) | BIT(O_YES) | BIT(O_MEMBERS),
+	  2, "[--level LEVEL] [--layout LAYOUT] [--chunk SIZE] [--members N] [--name NAME]\n"
 	  "                [--journal FILE] [--checkpoint-units N] [--checkpoint-seconds S]\n"
 	  "                [--checkpoint-every-unit] [--force] [--yes] [--json]\n"
 	  "                [--progress-json] SRC DEV..." },
+	{ "revert", cmd_revert, RUN_OPTS | BIT(O_NAME) | BIT(O_FORCE) | BIT(O_YES), 1,
+	  "[--journal FILE] [--checkpoint-units N] [--checkpoint-seconds S]\n"
+	  "                [--checkpoint-every-unit] [--force] [--yes] [--json]\n"
+	  "                [--progress-json] MEMBER..." },
 	{ "resume", cmd_resume, RUN_OPTS | BIT(O_FORCE), 1,
 	  "[--journal FILE] [--checkpoint-units N] [--checkpoint-seconds S]\n"
 	  "                [--checkpoint-every-unit] [--force] [--json] [--progress-json] DEV..." },
@@ -52,11 +56,12 @@ static const struct action actions[] = {
 	{ "cat", cmd_cat, BIT(O_OUTPUT), 1, "[--output FILE] DEV..." },
 	{ "plan", cmd_plan, GEOM_OPTS | BIT(O_JOURNAL) | BIT(O_CK_UNITS) | BIT(O_CK_EVERY) |
 	  BIT(O_CK_SECONDS) | BIT(O_FORCE) | BIT(O_JSON) | BIT(O_SIZE) | BIT(O_MEMBERS) | BIT(O_DISK) |
-	  BIT(O_BANDWIDTH) | BIT(O_FLUSH_MS) | BIT(O_SEEK_MS), 0,
-	  "--level LEVEL [--layout LAYOUT] [--chunk SIZE] [--journal FILE]\n"
+	  BIT(O_BANDWIDTH) | BIT(O_FLUSH_MS) | BIT(O_SEEK_MS) | BIT(O_REVERT), 0,
+	  "[--level LEVEL] [--layout LAYOUT] [--chunk SIZE] [--journal FILE]\n"
 	  "                [--checkpoint-units N] [--checkpoint-seconds S] [--checkpoint-every-unit]\n"
 	  "                [--force] [--json] [--disk MODEL] [--bandwidth MBPS]\n"
-	  "                [--flush-ms MS] [--seek-ms MS] (SRC DEV... | --size SIZE --members N)" },
+	  "                [--flush-ms MS] [--seek-ms MS] [--members N] [--revert]\n"
+	  "                (SRC DEV... | --size SIZE --members N)" },
 	{ "wipe", cmd_wipe, BIT(O_FORCE) | BIT(O_YES), 1, "[--force] [--yes] DEV..." },
 };
 
@@ -75,11 +80,12 @@ static const struct poptOption options[] = {
 	{ "progress-json", 0, POPT_ARG_NONE, &opt.progress_json, O_PROGRESS_JSON, "print progress as one JSON line per update", 0 },
 	{ "output", 'o', POPT_ARG_STRING, NULL, O_OUTPUT, "write the volume to FILE, not standard output", "FILE" },
 	{ "size", 0, POPT_ARG_STRING, NULL, O_SIZE, "plan: the size of each (hypothetical) disk", "SIZE" },
-	{ "members", 0, POPT_ARG_STRING, NULL, O_MEMBERS, "plan: how many such disks", "N" },
+	{ "members", 0, POPT_ARG_STRING, NULL, O_MEMBERS, "the new array's members (an md array: default every device given); plan --size: how many disks", "N" },
 	{ "disk", 0, POPT_ARG_STRING, NULL, O_DISK, "plan: estimate the time on a model disk: hdd, ssd, nvme", "MODEL" },
 	{ "bandwidth", 0, POPT_ARG_STRING, NULL, O_BANDWIDTH, "plan: the model's MB/s per disk", "MBPS" },
 	{ "flush-ms", 0, POPT_ARG_STRING, NULL, O_FLUSH_MS, "plan: the model's milliseconds per flush", "MS" },
 	{ "seek-ms", 0, POPT_ARG_STRING, NULL, O_SEEK_MS, "plan: the model's milliseconds per seek", "MS" },
+	{ "revert", 0, POPT_ARG_NONE, &opt.revert, O_REVERT, "plan: what revert would do", 0 },
 	{ "verbose", 'v', POPT_ARG_NONE, &log_verbose_on, O_VERBOSE, "say more", 0 },
 	POPT_TABLEEND
 };
@@ -94,7 +100,8 @@ static void usage(FILE *f)
 
 static void help(void)
 {
-	printf("raidmig %s: convert the data on one disk into a Linux md RAID array in place.\n\n", VERSION);
+	printf("raidmig %s: convert the data on one disk into a Linux md RAID array in place,\n"
+	       "and migrate md arrays to other levels, layouts and member counts.\n\n", VERSION);
 	usage(stdout);
 	printf("\nOptions:\n");
 	for (const struct poptOption *o = options; o->longName; o++) {

@@ -130,9 +130,12 @@ void report_plan(const struct run *r, int json, const struct disk_model *m,
 	fmt_size(data, sizeof(data), p->data_size);
 	if (json) {
 		printf("{\"level\": %d, \"layout\": %u, \"chunk\": %u, \"members\": %u, "
+		       "\"from\": {\"level\": %d, \"layout\": %u, \"chunk\": %u, \"members\": %u}, "
+		       "\"descending\": %s, "
 		       "\"capacity\": %llu, \"config_bytes\": %llu, \"data_size\": %llu, "
 		       "\"unit_bytes\": %llu, \"unit_depth\": %llu, \"units\": %llu, \"checkpoints\": {",
-		       p->to.level, p->to.layout, p->to.chunk, p->to.members,
+		       p->to.level, p->to.layout, p->to.chunk, p->to.members, p->from.level, p->from.layout,
+		       p->from.chunk, p->from.members, p->descending ? "true" : "false",
 		       (unsigned long long)geom_capacity(&p->to), (unsigned long long)config,
 		       (unsigned long long)p->data_size, (unsigned long long)pair_unit_bytes(p),
 		       (unsigned long long)pair_unit_depth(p), (unsigned long long)r->units_copied);
@@ -153,8 +156,13 @@ void report_plan(const struct run *r, int json, const struct disk_model *m,
 		printf("}\n");
 		return;
 	}
-	printf("plan: %s over %u members, chunk %u KiB\n", geom_level_name(&p->to, name, sizeof(name)),
+	printf("plan: %s over %u members, chunk %u KiB", geom_level_name(&p->to, name, sizeof(name)),
 	       p->to.members, p->to.chunk >> 10);
+	if (p->from.level != LEVEL_PLAIN)
+		printf(", from %s over %u members, chunk %u KiB (%s order)",
+		       geom_level_name(&p->from, name, sizeof(name)), p->from.members, p->from.chunk >> 10,
+		       p->descending ? "descending" : "ascending");
+	printf("\n");
 	printf("capacity            %s (%llu bytes)\n", cap, (unsigned long long)geom_capacity(&p->to));
 	printf("configuration area  %s per member (staging slot, 2 metadata copies, md superblock)\n", cfg);
 	printf("data to migrate     %s in %llu units of %llu bytes\n", data,

@@ -25,23 +25,60 @@
 
 /*
  * The md superblock of each device, and which carry one that raidmig may
- * take over: valid, v1.0, not raidmig's own mark. Returns how many do.
+ * take over: valid, v1.0, not raidmig's own mark. Returns how many do, or
+ * -EIO after a message when a device cannot be read.
  */
 int reshape_find(struct dev *d, int count, struct mdsb *sb, int *is_md)
 {
 	int found = 0;
 
 	for (int i = 0; i < count; i++) {
-		const char *why;
+		const char *why = "";
 
 		is_md[i] = array_read_md(&d[i], &sb[i], &why) == 0 &&
 			   !(sb[i].feature_map & MDSB_FEATURE_RAIDMIG);
+		if (!strcmp(why, "read error")) {
+			log_err("%s: cannot read", d[i].path);
+			return -EIO;
+		}
 		found += is_md[i];
 	}
 	return found;
 }
 
-/* Why raidmig cannot take this array over as it is, or NULL. */
+/*
+ * Do the devices with md superblocks hold fewer than all members of their
+ * array? Then says so, with both readings: the array's other members were
+ * not given, or the superblock is stale (a disk reused without clearing
+ * it), which --force takes for a plain source. Returns 1 if partial.
+ */
+int reshape_partial(const struct dev *d, int count, const struct mdsb *sb, const int *is_md)
+{
+	int first = -1, have = 0;
+	char u[40];
+
+	for (int i = 0; i < count; i++) {
+		if (!is_md[i])
+			continue;
+		if (first < 0)
+			first = i;
+		have += !memcmp(sb[i].set_uuid, sb[first].set_uuid, 16);
+	}
+	if (first < 0 || have >= (int)sb[first].raid_disks)
+		return 0;
+	uuid_md(sb[first].set_uuid, u);
+	log_err("%s: carries the md superblock of array %s (%s, %u members), and %d of its members are given: to migrate the array give all of them; if the superblock is stale (the disk was reused), clear it (raidmig wipe, or mdadm --zero-superblock) or use --force to take %s as a plain disk",
+		d[first].path, u, sb[first].set_name, sb[first].raid_disks, have, d[first].path);
+	return 1;
+}
+
+/*
+ * Why raidmig cannot take this array over as it is, or NULL. An array md
+ * has not finished resyncing is accepted: with every member present
+ * raidmig reads only data chunks (the first copy, for mirrors: the one md's
+ * resync would copy from), and the new array's redundancy is computed from
+ * them, so nothing unsynced is carried over.
+ */
 static const char *refusal(const struct mdsb *s, char *buf, size_t len)
 {
 	if (s->feature_map & MDSB_FEATURE_BITMAP)
@@ -51,15 +88,13 @@ static const char *refusal(const struct mdsb *s, char *buf, size_t len)
 			 s->feature_map);
 		return buf;
 	}
-	if (s->resync_offset != MDSB_CLEAN)
-		return "it is not clean: let md finish its resync, or assemble and stop it, first";
 	if (s->data_offset)
 		return "its data does not start at sector 0 (raidmig takes over md metadata 1.0 arrays)";
 	return NULL;
 }
 
 /* The old layout from the superblock, in raidmig's terms. */
-static const char *old_geometry(const struct mdsb *s, uint32_t chunk, struct geom *g)
+static const char *old_geometry(const struct mdsb *s, struct geom *g)
 {
 	g->level = s->level;
 	g->layout = s->layout;
@@ -67,7 +102,7 @@ static const char *old_geometry(const struct mdsb *s, uint32_t chunk, struct geo
 	g->chunk = s->chunksize * 512;
 	g->member_data = s->size * 512;
 	if (s->level == LEVEL_RAID1)
-		g->chunk = chunk;	/* md has no chunk for RAID1: raidmig's unit depth */
+		g->chunk = MIN_CHUNK;	/* md has none: the smallest keeps the unit to one new stripe */
 	if (s->level == LEVEL_RAID0) {
 		g->layout = 0;		/* one zone (equal members): the layouts agree */
 		g->member_data = s->data_size * 512 / g->chunk * g->chunk;
@@ -162,18 +197,31 @@ static int volume_end(struct array *a, const struct pair *p, uint64_t *end)
 	return e;
 }
 
-/* The message for a member without room for the configuration area. */
-static int no_room(const struct array *a, uint32_t i, const struct pair *p, uint64_t room)
+/*
+ * The message for a member without room for the configuration area below
+ * the array's data: what is missing and the two ways to make it. `end` is
+ * where the volume's data ends, 0 if nothing says; `limit` where it would
+ * have to end.
+ */
+static int no_room(const struct array *a, uint32_t i, const struct pair *p, uint64_t room,
+		   uint64_t end, uint64_t limit)
 {
-	char more[32];
+	char more[32], lim[32], grow[96] = "";
+	char at[96] = "nothing says where it ends: no partition table or ext2/3/4 filesystem";
 	uint64_t need = p->from.member_data - room;
-	uint64_t size_kib = room / 1024 / (p->from.chunk / 1024 ? p->from.chunk / 1024 : 1) *
-			    (p->from.chunk / 1024 ? p->from.chunk / 1024 : 1);
+	uint64_t kib = room / p->from.chunk * p->from.chunk / 1024;
 
 	fmt_size(more, sizeof(more), need);
-	log_err("%s: the array uses %llu bytes of it, and raidmig needs room between that and md's superblock for its staging slot and metadata: %llu bytes (%s) more. Shrink the array's filesystem, then the array: mdadm --grow /dev/mdN --size=%lluK",
-		a->dev[i].path, (unsigned long long)p->from.member_data, (unsigned long long)need, more,
-		(unsigned long long)size_kib);
+	fmt_size(lim, sizeof(lim), limit);
+	if (end)
+		snprintf(at, sizeof(at), "it ends at byte %llu", (unsigned long long)end);
+	log_err("%s: the array uses %llu bytes of it, and raidmig needs room between that and md's superblock for its staging slot and metadata: %llu bytes (%s) more",
+		a->dev[i].path, (unsigned long long)p->from.member_data, (unsigned long long)need, more);
+	if (p->from.level != LEVEL_RAID0)	/* md does not resize RAID0 members */
+		snprintf(grow, sizeof(grow), "; then, or instead, shrink the array: mdadm --grow /dev/mdN --size=%lluK",
+			 (unsigned long long)kib);
+	log_err("the rows past that are free if the volume's data ends by byte %llu (%s; %s): shrink the filesystem or last partition to end there%s",
+		(unsigned long long)limit, lim, at, grow);
 	return -EINVAL;
 }
 
@@ -182,30 +230,23 @@ static int no_room(const struct array *a, uint32_t i, const struct pair *p, uint
  * checked for use): reorders the devices into member order and fills *p.
  * Returns 0, or -EINVAL after a message.
  */
-int reshape_geometry(struct array *a, int count, const struct reshape_want *w, int force,
+int reshape_geometry(struct array *a, int count, const struct reshape_want *w,
 		     struct pair *p, struct mdsb *ref, struct mdsb *sb)
 {
 	int is_md[MAX_MEMBERS], n_old;
 	uint32_t n_new;
 	const char *why;
-	char name[64], what[128];
-	uint64_t cap_old;
+	char name[64];
+	uint64_t cap_old, least = UINT64_MAX, end = 0;
+	uint32_t tight = 0;
+	int known = 0;
 
 	memset(p, 0, sizeof(*p));
 	reshape_find(a->dev, count, sb, is_md);
 	n_old = member_order(a, count, sb, is_md, ref);
 	if (n_old < 0)
 		return -EINVAL;
-	for (int i = n_old; i < count; i++) {	/* the added devices */
-		int s = force ? 0 : probe_signature(&a->dev[i], what, sizeof(what));
-
-		if (s) {
-			log_err("%s: carries %s: its data would be destroyed; use --force to overwrite it",
-				a->dev[i].path, s < 0 ? "something libblkid cannot read" : what);
-			return -EINVAL;
-		}
-	}
-	why = old_geometry(ref, w->chunk ? w->chunk : 65536, &p->from);
+	why = old_geometry(ref, &p->from);
 	if (why) {
 		log_err("md array %s over %d members: %s", geom_level_name(&p->from, name, sizeof(name)), n_old, why);
 		return -EINVAL;
@@ -216,15 +257,31 @@ int reshape_geometry(struct array *a, int count, const struct reshape_want *w, i
 		n_new = 1;
 	} else {
 		p->to.level = w->has_level ? w->level : p->from.level;
-		p->to.layout = w->has_layout ? w->layout :
-			       p->to.level == p->from.level ? p->from.layout : w->layout;
-		p->to.chunk = w->chunk ? w->chunk : p->from.chunk;
+		if (geom_parse_layout(p->to.level, w->layout, &p->to.layout)) {
+			log_err("--layout %s: not a layout of %s", w->layout,
+				geom_level_name(&p->to, name, sizeof(name)));
+			return -EINVAL;
+		}
+		if (!w->layout && p->to.level == p->from.level)
+			p->to.layout = p->from.layout;
+		/* RAID5 to RAID6, as mdadm does it: the RAID5 layout with Q on
+		 * the added member (the -6 layouts), so the data stays in place */
+		if (!w->layout && p->from.level == LEVEL_RAID5 && p->to.level == LEVEL_RAID6)
+			p->to.layout = p->from.layout <= 4 ? p->from.layout + 16 : p->from.layout;
+		p->to.chunk = w->chunk ? w->chunk : p->from.level == LEVEL_RAID1 ? 65536 : p->from.chunk;
 		p->to.members = n_new;
 		p->to.member_data = geom_stripe_depth(&p->to);
 		if ((why = geom_check(&p->to))) {
 			log_err("%s over %u members: %s", geom_level_name(&p->to, name, sizeof(name)), n_new, why);
 			return -EINVAL;
 		}
+	}
+	if (!w->revert && p->to.level == p->from.level && p->to.layout == p->from.layout &&
+	    (p->to.chunk == p->from.chunk || p->to.level == LEVEL_RAID1) && n_new == (uint32_t)n_old &&
+	    count == n_old) {
+		log_err("md array over %d members is already %s, chunk %u KiB: nothing to migrate",
+			n_old, geom_level_name(&p->to, name, sizeof(name)), p->to.chunk >> 10);
+		return -EINVAL;
 	}
 	if (n_new > (uint32_t)count || (n_new < (uint32_t)count && count > n_old)) {
 		log_err("%u members wanted: give the array's %d members%s", n_new, n_old,
@@ -237,18 +294,35 @@ int reshape_geometry(struct array *a, int count, const struct reshape_want *w, i
 	for (uint32_t i = 0; i < a->n; i++) {
 		uint64_t room = meta_data_room(p, a->dev[i].size);
 
-		if ((int)i < n_old && room < p->from.member_data)
-			return no_room(a, i, p, room);
-		if (i < n_new && geom_round_member(&p->to, room) < p->to.member_data)
-			p->to.member_data = geom_round_member(&p->to, room);
+		if ((int)i < n_old && room < least) {
+			least = room;
+			tight = i;
+		}
+		/* keep the old size when the reserve for a later migration would cut into it */
+		if (room >= p->from.member_data && meta_new_room(p, a->dev[i].size) < p->from.member_data)
+			room = p->from.member_data;
+		else
+			room = meta_new_room(p, a->dev[i].size);
+		room = geom_round_member(&p->to, room);
+		if (i < n_new && room < p->to.member_data)
+			p->to.member_data = room;
 	}
 	cap_old = geom_capacity(&p->from);
 	p->data_size = cap_old;
-	if (geom_capacity(&p->to) < cap_old) {
-		uint64_t end;
+	if (least < p->from.member_data) {
+		/* the rows the configuration area needs hold no data if the
+		 * volume's data ends before them (md RAID0 fills its members) */
+		uint64_t limit = least / geom_stripe_depth(&p->from) * geom_stripe_bytes(&p->from);
+
+		known = !volume_end(a, p, &end);
+		if (!known || end > limit)
+			return no_room(a, tight, p, least, known ? end : 0, limit);
+		p->data_size = (end + 4095) / 4096 * 4096;
+	}
+	if (geom_capacity(&p->to) < p->data_size) {
 		char have[32], need[32];
 
-		if (volume_end(a, p, &end)) {
+		if (!known && volume_end(a, p, &end)) {
 			log_err("the new array holds less than the old one, and the volume holds no partition table or ext2/3/4 filesystem by which raidmig could tell where its data ends");
 			return -EINVAL;
 		}

@@ -203,6 +203,8 @@ int geo_write_stripes(struct array *a, const struct geom *g, const struct pair *
 
 			geom_unmap(g, m, moff, &pc);
 			n = pc.run < end - moff ? pc.run : end - moff;
+			if (skip)	/* identity holds within one chunk of both layouts */
+				n = pair_run(skip, m, moff, n);
 			if (pc.kind == PIECE_DATA) {
 				ptr = buf + (pc.voff - first);
 				if (skip && pair_is_identity(skip, m, moff, pc.voff)) {

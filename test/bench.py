@@ -389,4 +389,5 @@ def main():
     rss_and_scale(a)
 
 
-main()
+if __name__ == "__main__":
+    main()

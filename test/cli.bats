@@ -15,7 +15,7 @@ long_opts_man() {
 
 @test "--help usage lines match the man page synopsis" {
 	help=$("$RAIDMIG" --help | sed -n '/^Usage:/,/^$/p' | tr -s ' \n' ' ')
-	for cmd in convert resume inspect cat plan wipe; do
+	for cmd in convert revert resume inspect cat plan wipe; do
 		syn=$(sed -n "/^.SH SYNOPSIS/,/^.SH DESCRIPTION/p" "$TOP/raidmig.1" |
 			sed 's/\\-/-/g' | awk -v c="$cmd" '
 			/^\.B raidmig / { on = ($3 == c) } on && !/^\.br/ { print }' |

@@ -19,7 +19,12 @@ Then the same again for a resume run interrupted at every point, started
 from several flushed crash states of the convert run.
 
 usage: crash.py --raidmig BIN --shim SO --expect FILE --convert "ARGS"
-                --resume "ARGS" MEMBER...
+                --resume "ARGS" [--after N] MEMBER...
+
+--after N: the finished array is the first N members (a shrink); 1 with
+--plain: member 0 is a plain disk again (a revert). A crash before anything
+durable named the new array must leave the source as it was: a plain
+source's data, or an md source array whose volume still reads as expected.
 """
 import argparse
 import hashlib
@@ -32,6 +37,11 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mdread  # noqa: E402
+
+
+def sb_offset(size):
+    """md v1.0's superblock offset (md-format.md 1.1)."""
+    return ((size >> 9) - 16 & ~7) << 9
 
 
 def load_trace(path, names):
@@ -80,7 +90,13 @@ class Checker:
         """The finished array as the independent md reader sees it: its
         volume must start with the expected bytes, and every stripe's
         parity and every copy must agree where md would not resync."""
-        paths = [os.path.join(self.work, m) for m in self.members]
+        paths = [os.path.join(self.work, m) for m in self.members[:self.a.after or None]]
+        if self.a.plain:
+            vol = open(paths[0], "rb").read(len(self.expect))
+            if vol != self.expect:
+                self.failures.append("%s: the plain disk differs from the expected volume" % label)
+                return False
+            return True
         with mdread.assemble(paths) as arr:
             vol = mdread.read_volume(arr, len(self.expect))
             res = mdread.check(arr, synced=True)
@@ -92,6 +108,22 @@ class Checker:
             return False
         return True
 
+    def old_array_intact(self):
+        """Every member of the md source still carries its md superblock
+        byte for byte: nothing marked the new array."""
+        for m in self.members[:self.a.md_source]:
+            now = open(os.path.join(self.work, m), "rb").read()
+            off = sb_offset(len(now))
+            if now[off:off + 4096] != self.base[m][off:off + 4096]:
+                return False
+        return True
+
+    def md_source_volume(self):
+        """The volume of the md array the migration started from."""
+        paths = [os.path.join(self.work, m) for m in self.members[:self.a.md_source]]
+        with mdread.assemble(paths) as arr:
+            return mdread.read_volume(arr, self.data_size)
+
     def recover_and_check(self, label):
         """Recover the state now in the work dir with resume alone; True if
         the volume is right."""
@@ -100,7 +132,10 @@ class Checker:
             # nothing durable named the array: the source must be as it was
             src = self.members[0]
             now = open(os.path.join(self.work, src), "rb").read()
-            if now[:self.data_size] != self.base[src][:self.data_size]:
+            was = self.base[src]
+            if self.a.md_source:
+                now, was = self.md_source_volume(), self.base_volume
+            if now[:self.data_size] != was[:self.data_size]:
                 self.failures.append("%s: resume says nothing started, but %s changed" % (label, src))
                 return False
             self.unstarted += 1
@@ -109,6 +144,14 @@ class Checker:
             self.failures.append("%s: resume exit %d: %s" % (label, r.returncode,
                                                              r.stderr.decode().strip()))
             return False
+        if self.a.md_source and self.old_array_intact():
+            # the newest metadata is the old array's: the migration never
+            # started (nothing marked), and the old array reads as it was
+            if self.md_source_volume() != self.base_volume:
+                self.failures.append("%s: the old array is intact but reads differently" % label)
+                return False
+            self.unstarted += 1
+            return True
         vol = self.run(["cat"] + self.members).stdout
         if vol[:len(self.expect)] != self.expect:
             self.failures.append("%s: raidmig cat differs from the expected volume" % label)
@@ -223,6 +266,10 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--reorder", type=int, default=3)
     p.add_argument("--resume-bases", type=int, default=4)
+    p.add_argument("--after", type=int, default=0)
+    p.add_argument("--plain", action="store_true")
+    p.add_argument("--md-source", type=int, default=0,
+                   help="the first N members form the md array migrated")
     p.add_argument("members", nargs="+")
     a = p.parse_args()
     work = os.getcwd()
@@ -230,6 +277,8 @@ def main():
     rng = random.Random(a.seed)
     base = ck.read_state()
     ck.base = clone(base)
+    if a.md_source:
+        ck.base_volume = ck.md_source_volume()
     trace = os.path.join(tempfile.mkdtemp(dir=work), "convert.trace")
     if traced(ck, shlex.split(a.convert) + a.members, trace) != 0:
         sys.exit("crash.py: the traced convert failed")

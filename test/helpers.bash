@@ -174,3 +174,13 @@ kill_every() {
 	echo "# $states crash points (tear=$tear), all recovered by resume; $unstarted before anything was recorded" >&3
 	[ "$states" -gt 20 ] && [ "$unstarted" -le 2 ]
 }
+
+# mkext4 FILE SIZE: an ext4 filesystem of 200 KiB holding a 100 KiB file of
+# random data, in a file of SIZE (the rest zeros)
+mkext4() {
+	truncate -s "$2" "$1"
+	mke2fs -q -t ext4 -b 1024 -F "$1" 200 2>/dev/null
+	head -c 100K /dev/urandom >"$1.data"
+	debugfs -w -R "write $1.data data" "$1" >/dev/null 2>&1
+	rm -f "$1.data"
+}

@@ -6,8 +6,13 @@
 load helpers
 
 # mdvm SUITE: run one suite, show its lines, pass only if every check did
+# (SUITE reshape is test/mdreshape.py, the others test/mdvm.py's)
 mdvm() {
-	run python3 "$TOP/test/mdvm.py" "$1"
+	if [ "$1" = reshape ]; then
+		run python3 "$TOP/test/mdreshape.py"
+	else
+		run python3 "$TOP/test/mdvm.py" "$1"
+	fi
 	echo "$output"
 	[ "$status" -eq 77 ] && skip "$(echo "$output" | tail -1)"
 	echo "$output" | grep -E "^FAIL|checks," | sed 's/^/# /' >&3
@@ -29,4 +34,8 @@ mdvm() {
 
 @test "raidmig on real block devices in the VM: partitions, O_EXCL against md, cat refuses a member's partition or disk" {
 	mdvm inside
+}
+
+@test "md assembles arrays mdadm made and raidmig migrated: grows, level changes, fewer members, revert, a killed one after resume" {
+	mdvm reshape
 }

@@ -71,7 +71,9 @@ def datasize(size, chunk, members, level=0, layout="n2"):
     """Everything below raidmig's configuration area (the md superblock, the
     4 KiB bad-block log below it, two 4 KiB metadata copies, and the
     staging slot of one unit, one stripe of the new layout, spread over the
-    members), or what the new array can hold if that is less."""
+    members), or what the new array can hold if that is less (each member's
+    data ends below the slot or the reserve of one chunk per member for a
+    later reshape, whichever is larger)."""
     n = members
     if level == 10:                     # nK near copies, oK offset copies
         copies, far = int(layout[1:]), layout[0] == "o"
@@ -83,8 +85,9 @@ def datasize(size, chunk, members, level=0, layout="n2"):
     unit, depth = k * chunk, rows * chunk
     slot = -(-unit // members)
     slot = -(-slot // 4096) * 4096
-    room = sb_offset(size) - 4096 - 2 * 4096 - slot
-    cap = room // depth * unit
+    reserve = -(-(members * chunk) // 4096) * 4096   # for a later reshape (meta.c)
+    room = sb_offset(size) - 4096 - 2 * 4096 - slot  # the source's data, below the slot
+    cap = (sb_offset(size) - 4096 - 2 * 4096 - max(slot, reserve)) // depth * unit
     print(min(room, cap))
 
 

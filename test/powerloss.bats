@@ -12,12 +12,7 @@ powerloss() {
 	mksrc a.img 200K 100K
 	for ((i = 1; i < n; i++)); do m+=("m$i.img"); blank 300K "m$i.img"; done
 	if [ -n "$j" ]; then
-		# writes reaching back from their arrival into copied, not checkpointed units: test 242
-		u=$("$RAIDMIG" plan $opts --json "${m[@]}" | json_get unit_bytes)
-		{ cat "$j"; echo "write at=10 offset=$((9 * u)) length=$((2 * u)) seed=5"
-		  echo "write at=11 offset=$((10 * u)) length=$((2 * u)) seed=6"; } |
-			sort -s -n -t= -k2 >j.sorted
-		mv j.sorted "$j"
+		reach_back "$j" "$("$RAIDMIG" plan $opts --json "${m[@]}" | json_get unit_bytes)"
 		opts="$opts --journal $j"
 	fi
 	$ORACLE expect a.img "$($ORACLE datasize 300K 4K "$n" "$level" "$layout")" $j >expect.out
@@ -34,6 +29,16 @@ powerloss() {
 	echo "$output" | sed "s/^/# RAID$level ${layout:+$layout }over $n${j:+, journal}: /" >&3
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ "0 failed" ]]
+}
+
+# reach_back JOURNAL UNIT_BYTES: add writes reaching back from their arrival
+# into copied, not checkpointed units (test 242)
+reach_back() {
+	local u=$2
+	{ cat "$1"; echo "write at=10 offset=$((9 * u)) length=$((2 * u)) seed=5"
+	  echo "write at=11 offset=$((10 * u)) length=$((2 * u)) seed=6"; } |
+		sort -s -n -t= -k2 >j.sorted
+	mv j.sorted "$1"
 }
 
 journal() {	# writes that hit each routing case
@@ -112,4 +117,69 @@ journal() {	# writes that hit each routing case
 
 @test "power loss at every point: RAID10 o2 over 2" {
 	powerloss 2 10 o2 "interval"
+}
+
+# reshape FIRST N1 SECOND N2 AFTER REASONS [JOURNAL]: a conversion with
+# FIRST over N1 members makes an md array (its source an ext4 filesystem,
+# so a shrink can tell where the data ends); the model then runs on the
+# migration SECOND (a convert or a revert, its options) of that array and
+# N2 - N1 added devices, whose result is the first AFTER members (a plain
+# disk when SECOND is a revert)
+reshape() {
+	local first=$1 n1=$2 second=$3 n2=$4 after=$5 reasons=$6 j=${7:-} m=(a.img) ds extra="" planned
+	local label="$first over $n1, $second${j:+ with a journal}, to $after"
+	mkext4 a.img 300K
+	for ((i = 1; i < n2; i++)); do m+=("m$i.img"); blank 300K "m$i.img"; done
+	"$RAIDMIG" convert --yes --chunk 4K $first "${m[@]:0:n1}" >/dev/null
+	"$RAIDMIG" cat "${m[@]:0:n1}" >vol.img
+	second="$second --checkpoint-units 3"
+	planned=${second/#revert/--revert}
+	planned=${planned#convert}
+	ds=$("$RAIDMIG" plan $planned --json "${m[@]}" | json_get data_size)
+	[[ $second == revert* ]] && extra="--plain"
+	if [ -n "$j" ]; then
+		reach_back "$j" "$("$RAIDMIG" plan $planned --json "${m[@]}" | json_get unit_bytes)"
+		second="$second --journal $j"
+	fi
+	$ORACLE expect vol.img "$ds" $j >expect.out
+	mkdir try
+	cp "${m[@]}" $j try/
+	summary=$(cd try && "$RAIDMIG" $second --yes --json "${m[@]}")
+	echo "$summary"
+	for r in $reasons final ${j:+host_write}; do
+		[ "$(echo "$summary" | json_get "checkpoints.$r")" -gt 0 ] || { echo "$r never fired"; return 1; }
+	done
+	run python3 "$TOP/test/crash.py" --raidmig "$RAIDMIG" --shim "$SHIM" --expect expect.out \
+		--convert "$second --yes" --resume "resume ${j:+--journal $j}" --md-source "$n1" \
+		--after "$after" $extra "${m[@]}"
+	echo "$output"
+	echo "$output" | sed "s/^/# $label: /" >&3
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ "0 failed" ]]
+}
+
+@test "power loss at every point: grow RAID0 from 2 to 3 members" {
+	reshape "--level 0" 2 convert 3 3 "next_destination interval"
+}
+
+@test "power loss at every point: grow RAID5 from 3 to 4 members, with a journal" {
+	journal
+	reshape "--level 5" 3 convert 4 4 "staging next_destination interval" j.txt
+}
+
+@test "power loss at every point: RAID1 over 2 to RAID5 over 3" {
+	reshape "--level 1" 2 "convert --level 5 --chunk 4K" 3 3 "next_destination interval"
+}
+
+@test "power loss at every point: RAID5 over 3 to RAID6 over 4 (left-symmetric-6: Q added, data in place)" {
+	reshape "--level 5" 3 "convert --level 6" 4 4 "interval"
+}
+
+@test "power loss at every point: RAID5 over 3 to RAID6 left-symmetric over 4 (every unit restriped through the slot)" {
+	reshape "--level 5" 3 "convert --level 6 --layout left-symmetric" 4 4 "staging"
+}
+
+@test "power loss at every point: revert RAID0 over 2 to one plain disk, with a journal" {
+	journal
+	reshape "--level 0" 2 revert 2 1 "next_destination interval" j.txt
 }

@@ -10,9 +10,12 @@
  * Same I/O mode as raidmig (O_DIRECT on block devices); one flush of every
  * member at the end. No staging, no checkpoints: not safe, only fast.
  * With --overlap, one thread reads the next batch while the other writes
- * this one (two buffers): the raw limit a user could run.
+ * this one (two buffers): the raw limit a user could run. With --spread J
+ * the source is an array: each batch is read in J equal parts from members
+ * 0 to J - 1 (its data members), as a migration of an md array reads them;
+ * --write W writes only the first W members (a migration to fewer).
  *
- *   rawcopy [--overlap] DATA K SKIP0 MEMBER...   (member 0 is the source)
+ *   rawcopy [--overlap] [--spread J] [--write W] DATA K SKIP0 MEMBER...
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -52,7 +55,8 @@ static ssize_t wr(int fd, void *p, size_t len, off_t off)
 }
 
 struct reader {
-	int fd;
+	const int *fd;
+	int spread;
 	uint8_t *buf;
 	uint64_t off, len;
 };
@@ -60,32 +64,51 @@ struct reader {
 static void *read_batch(void *arg)
 {
 	struct reader *r = arg;
+	uint64_t per = (r->len / (uint64_t)r->spread + 4095) / 4096 * 4096;
 
-	full(pread, r->fd, r->buf, (r->len + 4095) / 4096 * 4096, r->off, "read");
+	for (int i = 0; i < r->spread; i++)
+		full(pread, r->fd[i], r->buf + (uint64_t)i * per, per, r->off / (uint64_t)r->spread, "read");
 	return NULL;
 }
 
 int main(int argc, char **argv)
 {
 	uint64_t data, k, batch;
-	int n, fd[16], skip0, overlap = argc > 1 && !strcmp(argv[1], "--overlap");
+	int n, fd[16], skip0, overlap = 0, spread = 1, nw = 0;
 	uint8_t *buf[2];
 
-	argv += overlap;
-	argc -= overlap;
+	while (argc > 1 && !strncmp(argv[1], "--", 2)) {
+		if (!strcmp(argv[1], "--overlap")) {
+			overlap = 1;
+		} else if (!strcmp(argv[1], "--spread") && argc > 2) {
+			spread = atoi(argv[2]);
+			argv++;
+			argc--;
+		} else if (!strcmp(argv[1], "--write") && argc > 2) {
+			nw = atoi(argv[2]);
+			argv++;
+			argc--;
+		} else {
+			break;
+		}
+		argv++;
+		argc--;
+	}
 	n = argc - 4;
-	if (argc < 6 || n > 16) {
-		fprintf(stderr, "usage: rawcopy [--overlap] DATA K SKIP0 MEMBER...\n");
+	if (!nw)
+		nw = n;
+	if (argc < 5 || n > 16 || spread < 1 || spread > n || nw < 1 || nw > n) {
+		fprintf(stderr, "usage: rawcopy [--overlap] [--spread J] [--write W] DATA K SKIP0 MEMBER...\n");
 		return 2;
 	}
 	data = strtoull(argv[1], NULL, 10);
 	k = strtoull(argv[2], NULL, 10);
 	skip0 = atoi(argv[3]);
-	if (!k || k > (uint64_t)n)
+	if (!k || k > (uint64_t)nw)
 		return 2;
-	batch = BUF / (k * 65536) * (k * 65536);	/* whole stripes of any chunk up to 64K */
+	batch = BUF / (k * spread * 65536) * (k * spread * 65536);	/* whole stripes up to 64K chunks */
 	if (!batch)
-		batch = k * 65536;
+		batch = k * spread * 65536;
 	for (int i = 0; i < n; i++) {
 		struct stat st;
 
@@ -100,7 +123,7 @@ int main(int argc, char **argv)
 	if (posix_memalign((void **)&buf[0], 4096, batch) || posix_memalign((void **)&buf[1], 4096, batch))
 		die("memory");
 	{
-		struct reader rd = { fd[0], buf[0], 0, data < batch ? data : batch };
+		struct reader rd = { fd, spread, buf[0], 0, data < batch ? data : batch };
 		pthread_t t;
 		int cur = 0;
 
@@ -111,17 +134,17 @@ int main(int argc, char **argv)
 			int ahead = overlap && off + batch < data;
 
 			if (ahead) {	/* the next batch, while this one is written */
-				rd = (struct reader){ fd[0], buf[cur ^ 1], off + batch,
+				rd = (struct reader){ fd, spread, buf[cur ^ 1], off + batch,
 						      data - off - batch < batch ? data - off - batch : batch };
 				if (pthread_create(&t, NULL, read_batch, &rd))
 					die("thread");
 			}
-			for (int m = skip0; m < n; m++)
+			for (int m = skip0; m < nw; m++)
 				full(wr, fd[m], buf[cur], rows, off / k, "write");
 			if (ahead)
 				pthread_join(t, NULL);
 			else if (off + batch < data) {
-				rd = (struct reader){ fd[0], buf[cur ^ 1], off + batch,
+				rd = (struct reader){ fd, spread, buf[cur ^ 1], off + batch,
 						      data - off - batch < batch ? data - off - batch : batch };
 				read_batch(&rd);
 			}

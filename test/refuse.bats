@@ -129,9 +129,11 @@ convert() {
 @test "a source that already carries raidmig metadata" {
 	setup_images
 	convert a.img b.img >/dev/null
-	refused 2 "a.img: carries raidmig metadata of a finished conversion: use --force to overwrite it, or 'raidmig wipe' first" \
+	# a finished array's member: part of an md array (give all of it to
+	# migrate it), or reused (--force, or wipe)
+	refused 2 "a.img: carries the md superblock of array .* and 1 of its members are given: .*raidmig wipe.*--force" \
 		convert a.img c.img
-	refused 2 "b.img: carries raidmig metadata of a finished conversion: use --force" convert c.img b.img
+	refused 2 "b.img: carries the md superblock of array" convert c.img b.img
 	rm -- *.img
 	killed_array 40
 	blank 3M c.img

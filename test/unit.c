@@ -253,6 +253,114 @@ static void test_clobbers(void)
 	ok(ascending, "from a plain disk, no unit overwrites the source of a later one (ascending order is safe)");
 }
 
+#define TAG_JUNK	0xEEEEEEEEu	/* what an added member held */
+#define TAG_PAD		0xDDDDDDDDu	/* the zeros past the data in a last stripe */
+#define TAG_PARITY	0xCCCCCCCCu
+
+/*
+ * One migration simulated sector by sector, in the order pair_order chose:
+ * each unit is read whole in the old layout (copy 0), then its stripes are
+ * written whole in the new one, every copy and the parity chunks. Returns 1
+ * if no unit read a sector an earlier unit had overwritten and the new
+ * layout holds the volume at the end.
+ */
+static int simulate(const struct pair *p, uint64_t msize)
+{
+	uint32_t nmem = pair_members(p);
+	uint64_t secs = msize / 512, ub = pair_unit_bytes(p), units = pair_units(p), ds = p->data_size;
+	uint64_t sbt = geom_stripe_bytes(&p->to), last = (ds + sbt - 1) / sbt, depth = geom_stripe_depth(&p->to);
+	uint32_t *mem = malloc(nmem * secs * sizeof(*mem)), m;
+	uint64_t o;
+	int good = 1;
+
+	for (uint64_t i = 0; i < nmem * secs; i++)
+		mem[i] = TAG_JUNK;
+	for (uint64_t s = 0; s < ds / 512; s++)
+		for (uint32_t c = 0; c < geom_copies(&p->from); c++) {
+			geom_map(&p->from, s * 512, c, &m, &o);
+			mem[m * secs + o / 512] = (uint32_t)s;
+		}
+	for (uint64_t r = 0; r < units && good; r++) {
+		uint64_t u = pair_unit_of(p, r), lo = u * ub, hi = lo + ub < ds ? lo + ub : ds;
+
+		for (uint64_t s = lo / 512; s < hi / 512 && good; s++) {
+			geom_map(&p->from, s * 512, 0, &m, &o);
+			good = mem[m * secs + o / 512] == s;
+		}
+		for (uint64_t st = lo / sbt; st < (u + 1) * ub / sbt && st < last; st++) {
+			int pm, qm;
+
+			for (uint64_t v = st * sbt; v < (st + 1) * sbt; v += 512)
+				for (uint32_t c = 0; c < geom_copies(&p->to); c++) {
+					geom_map(&p->to, v, c, &m, &o);
+					mem[m * secs + o / 512] = v < ds ? (uint32_t)(v / 512) : TAG_PAD;
+				}
+			geom_parity_members(&p->to, st, &pm, &qm);
+			for (uint64_t x = st * depth; x < (st + 1) * depth; x += 512) {
+				if (pm >= 0)
+					mem[(uint32_t)pm * secs + x / 512] = TAG_PARITY;
+				if (qm >= 0)
+					mem[(uint32_t)qm * secs + x / 512] = TAG_PARITY;
+			}
+		}
+	}
+	for (uint64_t s = 0; s < ds / 512 && good; s++)
+		for (uint32_t c = 0; c < geom_copies(&p->to); c++) {
+			geom_map(&p->to, s * 512, c, &m, &o);
+			good &= mem[m * secs + o / 512] == s;
+		}
+	free(mem);
+	return good;
+}
+
+/*
+ * Migrations between md layouts: every pair of layouts over 2 to 5 members
+ * (chunks 4K and 8K), and every layout back to a plain disk. Where
+ * pair_order accepts a pair, simulate() must find the migration safe in
+ * the order it chose; an order it refuses is not run.
+ */
+static void test_reshape_orders(void)
+{
+	uint64_t pairs = 0, accepted = 0, descending = 0, bad = 0;
+
+	for (size_t a = 0; a < NKINDS; a++)
+		for (uint32_t na = kinds[a].min_n; na <= 5; na++)
+			for (size_t b = 0; b <= NKINDS; b++)
+				for (uint32_t nb = b < NKINDS ? kinds[b].min_n : 1; nb <= (b < NKINDS ? 5u : 1u); nb++) {
+					struct pair p;
+					uint64_t msize;
+
+					memset(&p, 0, sizeof(p));
+					p.from = mk(kinds[a].level, kinds[a].layout, na, 4096, 10);
+					p.to = b < NKINDS ? mk(kinds[b].level, kinds[b].layout, nb, 4096u << (nb & 1), 1) :
+					       (struct geom){ LEVEL_PLAIN, 0, 4096, 1, 0 };
+					msize = p.from.member_data * 3 / 2 + 65536;
+					p.to.member_data = geom_round_member(&p.to, msize);
+					p.data_size = geom_capacity(&p.from) - 3 * 512;
+					if (p.data_size > geom_capacity(&p.to))
+						p.data_size = geom_capacity(&p.to) / 4096 * 4096 - 1024;
+					if (geom_check(&p.from) || geom_check(&p.to))
+						continue;
+					pairs++;
+					if (pair_order(&p))
+						continue;
+					accepted++;
+					descending += p.descending;
+					if (!simulate(&p, msize)) {
+						bad++;
+						if (bad < 5)
+							printf("# unsafe: %d/%u over %u to %d/%u over %u (%s)\n",
+							       p.from.level, p.from.layout, na, p.to.level, p.to.layout, nb,
+							       p.descending ? "descending" : "ascending");
+					}
+				}
+	printf("# %llu pairs of layouts, %llu accepted (%llu in descending order), %llu unsafe\n",
+	       (unsigned long long)pairs, (unsigned long long)accepted, (unsigned long long)descending,
+	       (unsigned long long)bad);
+	ok(bad == 0 && accepted > pairs / 2 && descending > 0,
+	   "every migration between layouts pair_order accepts is safe in its order, simulated sector by sector");
+}
+
 static void test_sizes(void)
 {
 	struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 1 << 20 }, mk(0, 0, 2, 65536, 100), 1 << 20, 0 };
@@ -287,6 +395,7 @@ static struct meta sample(void)
 	memset(&m, 0, sizeof(m));
 	memcpy(m.array_uuid, "0123456789abcdef", 16);
 	m.generation = 7;
+	m.first_generation = 3;
 	m.p.from = (struct geom){ LEVEL_PLAIN, 0, 4096, 1, 1 << 20 };
 	m.p.to = mk(5, 2, 3, 65536, 10);
 	m.p.data_size = 1 << 20;
@@ -331,6 +440,8 @@ static void test_meta(void)
 	ok(meta_decode(blk, &out, &why) < 0 && !strcmp(why, "no raidmig metadata"), "zeros are no metadata");
 	t = m; t.progress = 1000;
 	ok(decodes(t, "checkpoint past the end"), "a checkpoint past the data is refused");
+	t = m; t.first_generation = 8;
+	ok(decodes(t, "first generation 0 or past the generation"), "a first generation past the generation is refused");
 	t = m; t.stage_len = 100; t.stage_unit = 3;
 	ok(decodes(t, "staging length"), "a staging length that is not the unit's is refused");
 	t = m; t.stage_len = 2 * 65536; t.stage_unit = 4;
@@ -507,6 +618,7 @@ int main(void)
 	test_md_examples();
 	test_parity();
 	test_clobbers();
+	test_reshape_orders();
 	test_sizes();
 	test_meta();
 	test_mdsb();

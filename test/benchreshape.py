@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""test/benchreshape.py (make bench-reshape): migrating an md array against
+the raw copy of the same bytes, in one run, variants alternated.
+
+Cases (members of --size each, 64 KiB chunk, image files or --loop):
+  grow5    an array raidmig made, RAID5 over 3, grown to RAID5 over 4: the
+           whole old volume (2 members' worth) is read and rewritten with
+           its parity over 4 members
+  revert0  RAID0 over 2 (a converted GPT disk whose partition holds 0.9 of
+           a member) turned back into one plain disk, member 0
+Variants:
+  raw      test/rawcopy --spread J: the volume's bytes read in batches from
+           the old array's J members, the same bytes written to the same
+           member offsets as the new layout puts them (1/K of each batch a
+           member, K the new data chunks per row), one flush at the end
+  raw-ovl  the same with one thread reading ahead while the other writes
+  raidmig  raidmig convert / revert with its defaults (lazy checkpoints)
+Every run starts from the same member bytes, page cache dropped, and ends
+with its data flushed. Medians; ratio = raw seconds / variant seconds.
+
+  --size 512M --reps 3 --cases grow5,revert0 [--loop]
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TOP, "test"))
+from bench import RAIDMIG, RAW, drop_caches, run_child  # noqa: E402
+from diskmodel import num  # noqa: E402
+
+CASES = {
+    # name: (first conversion, old members, migration, new members, read spread, K, written members)
+    "grow5": (["--level", "5"], 3, ["convert"], 4, 3, 3, 4),
+    "revert0": (["--level", "0"], 2, ["revert"], 2, 2, 1, 1),
+}
+
+
+class Case:
+    def __init__(self, a, name):
+        self.a, self.name = a, name
+        self.first, self.n_old, self.action, self.n, self.spread, self.k, self.nw = CASES[name]
+        self.dir = os.path.join(a.dir, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.files = [os.path.join(self.dir, "m%d.img" % i) for i in range(self.n)]
+        self.pristine = [f + ".pristine" for f in self.files[:self.n_old]]
+        self.loops = []
+        size = num(a.size)
+        src = self.files[0]
+        with open(src, "wb") as f:
+            f.truncate(size)
+        if self.action[0] == "revert":      # a partition: where the data ends
+            part = size * 9 // 10 // (1 << 20) * (1 << 20)
+            subprocess.run(["sfdisk", "-q", src], input=b"label: gpt\nstart=2048, size=%d\n" %
+                           ((part - (1 << 20)) // 512), check=True, capture_output=True)
+            fill(src, 1 << 20, part - (1 << 20))
+        else:
+            fill(src, 0, size - (8 << 20))
+        for f in self.files[1:self.n_old]:
+            with open(f, "wb") as h:
+                h.truncate(size)
+        subprocess.run([a.raidmig, "convert", "--yes"] + self.first + self.files[:self.n_old],
+                       check=True, capture_output=True)
+        for f, p in zip(self.files, self.pristine):
+            os.rename(f, p)
+        self.reset()
+        out = subprocess.run([a.raidmig, "plan", "--json"] + self.files, capture_output=True)
+        self.data = json.loads(out.stdout)["data_size"] if out.returncode == 0 else None
+        if self.action[0] == "revert":
+            self.data = part
+
+    def reset(self):
+        self.detach()
+        for f, p in zip(self.files, self.pristine):
+            shutil.copyfile(p, f)
+        for f in self.files[self.n_old:]:
+            if os.path.exists(f):
+                os.unlink(f)
+            with open(f, "wb") as h:
+                h.truncate(os.path.getsize(self.pristine[0]))
+        if self.a.loop:
+            for f in self.files:
+                self.loops.append(subprocess.run(["losetup", "-f", "--show", "--direct-io=on", f],
+                                                 capture_output=True, check=True).stdout.decode().strip())
+        self.dropped = drop_caches()
+        return self.loops or self.files
+
+    def detach(self):
+        for dev in self.loops:
+            subprocess.run(["losetup", "-d", dev])
+        self.loops = []
+
+    def variants(self):
+        raw = [self.a.rawcopy, "--spread", str(self.spread), "--write", str(self.nw),
+               str(self.data), str(self.k), "0"]
+        return [("raw", lambda m: raw + m),
+                ("raw-ovl", lambda m: [raw[0], "--overlap"] + raw[1:] + m),
+                ("raidmig", lambda m: [self.a.raidmig] + self.action + ["--yes", "--json"] + m)]
+
+
+def fill(path, off, length):
+    with open(path, "r+b") as f, open("/dev/urandom", "rb") as u:
+        f.seek(off)
+        while length:
+            k = min(length, 64 << 20)
+            f.write(u.read(k))
+            length -= k
+
+
+def bench(a, name):
+    c = Case(a, name)
+    vs = c.variants()
+    res = {v: [] for v, _ in vs}
+    try:
+        for rep in range(a.reps):
+            for v, cmd in vs[rep % len(vs):] + vs[:rep % len(vs)]:
+                secs, rss, out = run_child(cmd(c.reset()))
+                summ = json.loads(out.strip().splitlines()[-1]) if v == "raidmig" else \
+                    {"metadata_writes": 0, "flushes": c.nw}
+                res[v].append((secs, summ))
+    finally:
+        c.detach()
+    raw = statistics.median(x[0] for x in res["raw"])
+    ovl = statistics.median(x[0] for x in res["raw-ovl"])
+    print("\n%s: %s over %d to %s over %d, %s members, %.0f MB of volume data, %s, page cache %s, "
+          "%d reps (median):" % (name, " ".join(c.first), c.n_old, " ".join(c.action), c.nw,
+                                 a.size, c.data / 1e6,
+                                 "loop devices (direct I/O)" if a.loop else "image files",
+                                 "dropped" if c.dropped else "NOT dropped", a.reps))
+    print("  %-8s %8s %8s %7s %7s %8s %8s  %s" % ("variant", "seconds", "MB/s", "ratio", "vs ovl",
+                                                 "meta wr", "flushes", "checkpoints"))
+    for v, _ in vs:
+        secs = statistics.median(x[0] for x in res[v])
+        s = res[v][-1][1]
+        ck = " ".join("%s=%d" % kv for kv in s.get("checkpoints", {}).items())
+        print("  %-8s %8.2f %8.1f %7.2f %7.2f %8d %8d  %s" % (v, secs, c.data / 1e6 / secs, raw / secs,
+                                                           ovl / secs, s["metadata_writes"],
+                                                           s["flushes"], ck))
+    if os.environ.get("BENCH_KEEP") != "1":
+        shutil.rmtree(c.dir)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--size", default="512M")
+    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--cases", default="grow5,revert0")
+    p.add_argument("--loop", action="store_true")
+    p.add_argument("--dir", default=os.path.join(TOP, "test", "work", "bench-reshape"))
+    p.add_argument("--raidmig", default=RAIDMIG)
+    p.add_argument("--rawcopy", default=RAW)
+    a = p.parse_args()
+    a.raidmig, a.rawcopy = os.path.abspath(a.raidmig), os.path.abspath(a.rawcopy)
+    for name in a.cases.split(","):
+        bench(a, name)
+
+
+if __name__ == "__main__":
+    main()

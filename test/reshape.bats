@@ -1,0 +1,192 @@
+#!/usr/bin/env bats
+# Array to array: an md array (made by raidmig here; by mdadm in the VM
+# suite test/md.bats) migrated to another geometry by the same engine:
+# more members, other levels, chunks and layouts, fewer members, and back
+# to one plain disk. Each result is checked through raidmig cat, the
+# independent md reader (bytes, parity, copies) and mdadm --examine.
+load helpers
+
+# array FIRST N SIZE: an md array made by converting an ext4 source (a.img)
+# with FIRST over N members of SIZE; vol.img holds its volume
+array() {
+	local first=$1 n=$2 size=$3
+	M=(a.img)
+	mkext4 a.img "$size"
+	for ((i = 1; i < n; i++)); do M+=("m$i.img"); blank "$size" "m$i.img"; done
+	"$RAIDMIG" convert --yes $first "${M[@]}" >/dev/null
+	"$RAIDMIG" cat "${M[@]}" >vol.img
+}
+
+# migrate ACTION N AFTER: run ACTION (convert or revert and its options)
+# over the array's members and N - members added devices, in a shuffled
+# order; then the first AFTER members hold the volume: its data (the
+# volume's first DATA bytes, or the filesystem when the array shrank)
+migrate() {
+	local action=$1 n=$2 after=$3 i
+	for ((i = ${#M[@]}; i < n; i++)); do M+=("m$i.img"); blank "$(stat -c %s a.img)" "m$i.img"; done
+	run "$RAIDMIG" $action --yes $(printf '%s\n' "${M[@]}" | sort -r)
+	echo "$output"
+	[ "$status" -eq 0 ]
+	N=("${M[@]:0:after}")
+}
+
+# same_data: the migrated array's volume starts with the old one's data
+# (the whole old volume, or the filesystem when the array holds less)
+same_data() {
+	local size=${1:-$(stat -c %s vol.img)}
+	head -c "$size" vol.img >want.img
+	verify want.img "${N[@]}"
+	"$RAIDMIG" cat "${N[@]}" | head -c 204800 >fs.img
+	e2fsck -fn fs.img
+}
+
+@test "reshape: grow RAID5 from 3 to 4 members, the devices in any order" {
+	array "--level 5 --chunk 4K" 3 2M	# over 1440 KiB: blkid probes RAID
+	migrate convert 4 4
+	[[ "$output" =~ "RAID5 left-symmetric over 4 members" ]]
+	same_data
+	[ "$($MDREAD examine m3.img | json_get raid_disks)" = 4 ]
+	blkid -p m3.img | grep -q linux_raid_member
+}
+
+@test "reshape: grow RAID0 from 2 to 3, and RAID1 gains a mirror" {
+	array "--level 0 --chunk 4K" 2 300K
+	migrate convert 3 3
+	same_data
+	rm -f ./*.img
+	array "--level 1" 2 1M
+	migrate convert 3 3
+	[[ "$output" =~ "RAID1 over 3 members" ]]
+	same_data
+}
+
+@test "reshape: level changes RAID1 to RAID5, RAID0 to RAID6, RAID4 to RAID5, RAID5 to RAID6" {
+	array "--level 1 --chunk 4K" 2 300K
+	migrate "convert --level 5 --chunk 4K" 3 3
+	same_data
+	rm -f ./*.img
+	array "--level 0 --chunk 4K" 2 300K
+	migrate "convert --level 6" 4 4
+	same_data
+	rm -f ./*.img
+	array "--level 4 --chunk 4K" 3 300K
+	migrate "convert --level 5 --layout right-asymmetric" 3 3
+	[[ "$output" =~ staging\ [1-9] ]]
+	same_data
+	rm -f ./*.img
+	array "--level 1 --chunk 4K" 2 2M	# the slot needs rows past the filesystem's end
+	migrate "convert --level 5 --chunk 64K" 3 3
+	same_data 204800
+	rm -f ./*.img
+	array "--level 5 --chunk 4K" 3 300K
+	migrate "convert --level 6" 4 4
+	[[ "$output" =~ "left-symmetric-6" ]]
+	[[ "$output" =~ "staging 0" ]]
+	same_data
+}
+
+@test "reshape: RAID10 n2 to RAID0 with fewer members and back; a chunk change" {
+	array "--level 10" 4 2M
+	migrate "convert --level 0 --members 2" 4 2
+	same_data 204800
+	run blkid -p m3.img
+	[[ ! "$output" =~ linux_raid_member ]] || { echo "a removed member still claims the array"; false; }
+	cp vol.img vol0.img
+	"$RAIDMIG" cat a.img m1.img >vol.img
+	M=(a.img m1.img)
+	migrate "convert --level 10" 2 2
+	same_data 204800
+	rm -f ./*.img
+	array "--level 5 --chunk 4K" 3 300K
+	migrate "convert --chunk 8K" 3 3
+	same_data 204800
+}
+
+@test "reshape: revert RAID5 over 4 and RAID0 over 2 to one plain disk" {
+	array "--level 5 --chunk 4K" 4 2M
+	migrate revert 4 1
+	[[ "$output" =~ "is one plain disk again" ]]
+	cmp -n 204800 a.img vol.img
+	e2fsck -fn a.img
+	blkid -p a.img | grep -q 'TYPE="ext4"'
+	for f in m1.img m2.img m3.img; do
+		run blkid -p "$f"
+		[[ ! "$output" =~ linux_raid_member ]]
+	done
+	# the reverted disk converts again without --force
+	cp a.img src.img
+	blank 2M n1.img
+	"$RAIDMIG" convert --yes --level 0 --chunk 4K a.img n1.img
+	"$RAIDMIG" cat a.img n1.img | cmp -n 204800 - src.img
+	rm -f ./*.img
+	array "--level 0 --chunk 4K" 2 300K
+	migrate revert 2 1
+	cmp -n 204800 a.img vol.img
+}
+
+@test "reshape: a kill at any write, then resume, gives the data (RAID0 2 to 3)" {
+	array "--level 0 --chunk 4K" 2 300K
+	blank 300K m2.img
+	mkdir base && cp a.img m1.img m2.img base/
+	for at in 3 5 9 14 20; do
+		cp base/*.img .
+		run env SHIM_KILL_AT="$at" LD_PRELOAD="$SHIM" "$RAIDMIG" convert --yes --checkpoint-units 2 a.img m1.img m2.img
+		[ "$status" -eq 137 ]
+		run "$RAIDMIG" resume a.img m1.img m2.img
+		echo "kill at $at: $output"
+		if [[ "$output" =~ "it had not started" ]]; then
+			"$RAIDMIG" convert --yes a.img m1.img m2.img
+		else
+			[ "$status" -eq 0 ]
+		fi
+		N=(a.img m1.img m2.img)
+		same_data
+	done
+}
+
+@test "reshape: refusals name the device and write nothing" {
+	array "--level 5 --chunk 4K" 3 300K
+	blank 300K m3.img
+	refused 2 "a.img: carries the md superblock of array .* 2 of its members are given" "$RAIDMIG" convert --yes a.img m1.img m3.img
+	refused 2 "already RAID5 left-symmetric, chunk 4 KiB: nothing to migrate" "$RAIDMIG" convert --yes a.img m1.img m2.img
+	refused 2 "members wanted" "$RAIDMIG" convert --yes --members 5 a.img m1.img m2.img m3.img
+	refused 2 "not a layout" "$RAIDMIG" convert --yes --layout n2 a.img m1.img m2.img m3.img
+	# shrinking needs to know where the data ends: no filesystem, no way
+	dd if=/dev/urandom of=a.img bs=1024 count=1 seek=1 conv=notrunc 2>/dev/null
+	refused 2 "holds no partition table or ext2/3/4" "$RAIDMIG" convert --yes --members 2 a.img m1.img m2.img
+	# members of two different arrays
+	mkdir other && (cd other && mksrc a.img 200K 100K && blank 300K m1.img &&
+		"$RAIDMIG" convert --yes --level 0 --chunk 4K a.img m1.img >/dev/null)
+	refused 2 "different md arrays" "$RAIDMIG" convert --yes a.img m1.img m2.img other/m1.img
+	# an added device holding a filesystem
+	mkext4 fs.img 300K
+	refused 2 "fs.img: carries" "$RAIDMIG" convert --yes a.img m1.img m2.img fs.img
+	# no room for the staging slot (a new chunk whose unit does not fit), and
+	# nothing says where the data ends; then it ends past where it must
+	rm -f ./*.img
+	mksrc a.img 250K 50K
+	blank 300K m1.img m2.img
+	"$RAIDMIG" convert --yes --level 1 --chunk 4K a.img m1.img >/dev/null
+	refused 2 "a.img: the array uses [0-9]+ bytes of it, and raidmig needs room .* more.*nothing says where it ends" \
+		"$RAIDMIG" convert --yes --level 5 --chunk 64K a.img m1.img m2.img
+	rm -f ./*.img
+	array "--level 1 --chunk 4K" 2 300K
+	blank 300K m2.img
+	refused 2 "needs room .* more.*ends by byte [0-9]+ .*it ends at byte 204800" \
+		"$RAIDMIG" convert --yes --level 5 --chunk 128K a.img m1.img m2.img
+	refused 2 "no md v1.0 superblock" "$RAIDMIG" revert --yes m2.img
+	blank 300K n9.img
+	refused 1 "--members N is for an md array" "$RAIDMIG" convert --yes --level 0 --members 2 m2.img n9.img
+}
+
+@test "reshape: plan covers a reshape without writing" {
+	array "--level 5 --chunk 4K" 3 300K
+	blank 300K m3.img
+	before=$(sums)
+	run "$RAIDMIG" plan --json a.img m1.img m2.img m3.img
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | json_get members)" = 4 ]
+	[ "$(echo "$output" | json_get units)" -gt 0 ]
+	[ "$before" = "$(sums)" ]
+}
