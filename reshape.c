@@ -37,7 +37,7 @@ int reshape_find(struct dev *d, int count, struct mdsb *sb, int *is_md)
 
 		is_md[i] = array_read_md(&d[i], &sb[i], &why) == 0 &&
 			   !(sb[i].feature_map & MDSB_FEATURE_RAIDMIG);
-		if (!strcmp(why, "read error")) {
+		if (why && !strcmp(why, "read error")) {
 			log_err("%s: cannot read", d[i].path);
 			return -EIO;
 		}

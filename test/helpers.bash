@@ -5,6 +5,10 @@ RAIDMIG=${RAIDMIG:-$TOP/raidmig}
 ORACLE="python3 $TOP/test/oracle.py"
 MDREAD="python3 $TOP/test/mdread.py"
 SHIM=$TOP/test/shim.so
+# what LD_PRELOAD takes for the shim: ASan's runtime must come first in a
+# sanitizer build (raidmig-asan)
+PRELOAD=$SHIM
+ldd "$RAIDMIG" 2>/dev/null | grep -q libasan && PRELOAD="$(gcc -print-file-name=libasan.so) $SHIM"
 
 setup() {
 	W=$(mktemp -d "${TMPDIR:-/tmp}/raidmig-test.XXXXXX")

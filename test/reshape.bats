@@ -130,7 +130,7 @@ same_data() {
 	mkdir base && cp a.img m1.img m2.img base/
 	for at in 3 5 9 14 20; do
 		cp base/*.img .
-		run env SHIM_KILL_AT="$at" LD_PRELOAD="$SHIM" "$RAIDMIG" convert --yes --checkpoint-units 2 a.img m1.img m2.img
+		run env SHIM_KILL_AT="$at" LD_PRELOAD="$PRELOAD" "$RAIDMIG" convert --yes --checkpoint-units 2 a.img m1.img m2.img
 		[ "$status" -eq 137 ]
 		run "$RAIDMIG" resume a.img m1.img m2.img
 		echo "kill at $at: $output"
