@@ -102,7 +102,8 @@ void pair_unit_extent(const struct pair *p, uint64_t unit, uint64_t *off, uint64
 /* Bytes from `moff` on `member` before either layout changes what follows. */
 uint64_t pair_run(const struct pair *p, uint32_t member, uint64_t moff, uint64_t limit)
 {
-	uint64_t n = p->to.chunk - moff % p->to.chunk;
+	/* a plain disk has no chunks: its bytes run on */
+	uint64_t n = p->to.level == LEVEL_PLAIN ? limit : p->to.chunk - moff % p->to.chunk;
 
 	if (p->from.level != LEVEL_PLAIN && member < p->from.members &&
 	    p->from.chunk - moff % p->from.chunk < n)
