@@ -227,7 +227,7 @@ static int prepare_reshape(struct array *a, int count, const int *is_md, int rev
 	w.members = (uint32_t)n;
 	w.revert = revert;
 	if (create_check_devices(a->dev, count, opt.force, &ours, is_md) ||
-	    reshape_geometry(a, count, &w, p, ref, sb))
+	    reshape_geometry(a, count, &w, is_md, p, ref, sb))
 		return EXIT_REFUSED;
 	return 0;
 }

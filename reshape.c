@@ -227,13 +227,14 @@ static int no_room(const struct array *a, uint32_t i, const struct pair *p, uint
 
 /*
  * The pair of geometries for an md array over a->dev[0..count) (opened,
- * checked for use): reorders the devices into member order and fills *p.
- * Returns 0, or -EINVAL after a message.
+ * checked for use; sb and is_md as reshape_find left them): reorders the
+ * devices into member order and fills *p. Returns 0, or -EINVAL after a
+ * message.
  */
-int reshape_geometry(struct array *a, int count, const struct reshape_want *w,
+int reshape_geometry(struct array *a, int count, const struct reshape_want *w, const int *is_md,
 		     struct pair *p, struct mdsb *ref, struct mdsb *sb)
 {
-	int is_md[MAX_MEMBERS], n_old;
+	int n_old;
 	uint32_t n_new;
 	const char *why;
 	char name[64];
@@ -242,7 +243,6 @@ int reshape_geometry(struct array *a, int count, const struct reshape_want *w,
 	int known = 0;
 
 	memset(p, 0, sizeof(*p));
-	reshape_find(a->dev, count, sb, is_md);
 	n_old = member_order(a, count, sb, is_md, ref);
 	if (n_old < 0)
 		return -EINVAL;

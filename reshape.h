@@ -17,7 +17,7 @@ struct reshape_want {
 
 int reshape_find(struct dev *d, int count, struct mdsb *sb, int *is_md);
 int reshape_partial(const struct dev *d, int count, const struct mdsb *sb, const int *is_md);
-int reshape_geometry(struct array *a, int count, const struct reshape_want *w,
+int reshape_geometry(struct array *a, int count, const struct reshape_want *w, const int *is_md,
 		     struct pair *p, struct mdsb *ref, struct mdsb *sb);
 void reshape_identity(struct meta *m, const struct mdsb *ref, const struct mdsb *members, int n_old);
 
