@@ -9,10 +9,17 @@
  * patches it and writes it whole, so parity is always computed from the
  * data it covers: running a write again repairs whatever a crash tore.
  *
- * A read that skips a member's parity or other copies reads through the
- * gap into a scratch buffer when the gap is small (GAP_MAX): one long
- * sequential read instead of one call a run of data chunks. A disk passes
- * over the gap anyway; the bytes are thrown away.
+ * Reads and writes of 1 MiB or more go to every member at once, a thread
+ * a member: the members are separate disks, and one thread taking them in
+ * turn keeps all but one idle (md reads and writes them in parallel too).
+ *
+ * On an image file (buffered), a read that skips a member's parity or
+ * other copies reads through the gap into a scratch buffer when the gap is
+ * small (GAP_MAX): one long sequential call instead of one a run of data
+ * chunks, and the kernel's read-ahead reads the gap anyway. On a device in
+ * direct I/O the gap is skipped: there its bytes would cost the disk's
+ * bandwidth (measured: the RAID5 grow under make bench's hdd model, 0.82
+ * skipping the gaps against 0.61 reading through them, 256 MiB members).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -76,7 +83,7 @@ static int gather_add(struct dev *d, struct gather *gt, uint8_t *ptr, uint64_t m
 {
 	int e = 0;
 
-	if (!wr && gt->cnt && moff > gt->next && moff - gt->next <= GAP_MAX &&
+	if (!wr && !d->direct && gt->cnt && moff > gt->next && moff - gt->next <= GAP_MAX &&
 	    gt->cnt < IOV_MAX - 1 && gap_buffer()) {
 		gt->iov[gt->cnt].iov_base = gap_buffer();	/* read through the gap */
 		gt->iov[gt->cnt++].iov_len = moff - gt->next;
@@ -156,13 +163,14 @@ static int rebuild(struct array *a, const struct geom *g, uint8_t *buf, uint64_t
 }
 
 /*
- * Read volume bytes [off, off + len) of geometry `g`. Returns 0 or -errno
- * (after a message naming the device); -ENODEV when too many members are
- * missing to rebuild them.
+ * The pieces of volume bytes [off, off + len) that lie on member `only`
+ * (every member's when `only` is MAX_MEMBERS), read in as few calls as
+ * the layout allows; a missing member's are rebuilt.
  */
-int geo_read(struct array *a, const struct geom *g, uint8_t *buf, uint64_t off, uint64_t len)
+static int read_pieces(struct array *a, const struct geom *g, uint8_t *buf, uint64_t off,
+		       uint64_t len, uint32_t only)
 {
-	struct gather gt[MAX_MEMBERS];	/* on the stack: the read-ahead thread reads too */
+	struct gather gt[MAX_MEMBERS];	/* on the stack: several threads read at once */
 	uint64_t pos = 0;
 	int e = 0;
 
@@ -173,16 +181,170 @@ int geo_read(struct array *a, const struct geom *g, uint8_t *buf, uint64_t off, 
 
 		if (n > len - pos)
 			n = len - pos;
-		if (dev_missing(&a->dev[m]))
-			e = rebuild(a, g, buf + pos, off + pos, n);
-		else
-			e = gather_add(&a->dev[m], &gt[m], buf + pos, moff, n, 0);
+		if (only == MAX_MEMBERS || m == only)
+			e = dev_missing(&a->dev[m]) ? rebuild(a, g, buf + pos, off + pos, n) :
+			    gather_add(&a->dev[m], &gt[m], buf + pos, moff, n, 0);
 		pos += n;
 	}
 	for (uint32_t m = 0; m < g->members && !e; m++)
 		e = gather_flush(&a->dev[m], &gt[m], 0);
+	return e;
+}
+
+/* One member's share of a read, in its own thread. */
+struct member_read {
+	struct array *a;
+	const struct geom *g;
+	uint8_t *buf;
+	uint64_t off, len;
+	uint32_t m;
+	int err;
+	pthread_t tid;
+	int started;
+};
+
+static void *member_read_thread(void *arg)
+{
+	struct member_read *r = arg;
+
+	r->err = read_pieces(r->a, r->g, r->buf, r->off, r->len, r->m);
+	return NULL;
+}
+
+/* Reads shorter than this are not split between threads. */
+#define PARALLEL_MIN	(1u << 20)
+
+/*
+ * Every member's share at once, a thread each but the first's: the members
+ * are different disks, and one thread reading them in turn leaves all but
+ * one idle (a member whose thread cannot start is read here, after).
+ */
+static int read_parallel(struct array *a, const struct geom *g, uint8_t *buf, uint64_t off,
+			 uint64_t len)
+{
+	struct member_read r[MAX_MEMBERS];
+	int e = 0;
+
+	for (uint32_t m = 0; m < g->members; m++) {
+		r[m] = (struct member_read){ .a = a, .g = g, .buf = buf, .off = off, .len = len, .m = m };
+		if (m)
+			r[m].started = pthread_create(&r[m].tid, NULL, member_read_thread, &r[m]) == 0;
+	}
+	for (uint32_t m = 0; m < g->members; m++) {
+		if (r[m].started)
+			pthread_join(r[m].tid, NULL);
+		else
+			member_read_thread(&r[m]);
+	}
+	for (uint32_t m = 0; m < g->members && !e; m++)
+		e = r[m].err;
+	return e;
+}
+
+/*
+ * Read volume bytes [off, off + len) of geometry `g`. Returns 0 or -errno
+ * (after a message naming the device); -ENODEV when too many members are
+ * missing to rebuild them.
+ */
+int geo_read(struct array *a, const struct geom *g, uint8_t *buf, uint64_t off, uint64_t len)
+{
+	int e, whole = 1;
+
+	for (uint32_t m = 0; m < g->members; m++)
+		whole = whole && !dev_missing(&a->dev[m]);
+	if (whole && !io_dry && g->members > 1 && len >= PARALLEL_MIN)
+		e = read_parallel(a, g, buf, off, len);
+	else
+		e = read_pieces(a, g, buf, off, len, MAX_MEMBERS);
 	if (e == -ENODEV)
-		log_err("too many members missing to read volume byte %llu", (unsigned long long)(off + pos));
+		log_err("too many members missing to read volume bytes %llu to %llu",
+			(unsigned long long)off, (unsigned long long)(off + len));
+	return e;
+}
+
+/* One member's share of writing stripes [s0, s1), and its thread. */
+struct member_write {
+	struct array *a;
+	const struct geom *g;
+	const struct pair *skip;
+	uint8_t *buf, *pbuf;
+	uint64_t s0, s1;
+	uint32_t m;
+	int err;
+	pthread_t tid;
+	int started;
+};
+
+static int write_member(const struct member_write *w)
+{
+	const struct geom *g = w->g;
+	const struct pair *skip = w->skip;
+	struct dev *d = &w->a->dev[w->m];
+	uint64_t depth = geom_stripe_depth(g), np = geom_parities(g), first = w->s0 * geom_stripe_bytes(g);
+	uint64_t moff = w->s0 * depth, end = w->s1 * depth;
+	struct gather gt = { .cnt = 0 };
+	int e = 0;
+
+	if (io_dry && (!skip || w->m >= skip->from.members))	/* plan: a member with no byte in place is written whole */
+		return dev_write(d, NULL, end - moff, moff);
+	while (moff < end && !e) {
+		struct piece pc;
+		uint8_t *ptr;
+		uint64_t n;
+
+		geom_unmap(g, w->m, moff, &pc);
+		n = pc.run < end - moff ? pc.run : end - moff;
+		if (skip)	/* identity holds within one chunk of both layouts */
+			n = pair_run(skip, w->m, moff, n);
+		if (pc.kind == PIECE_DATA) {
+			ptr = w->buf + (pc.voff - first);
+			if (skip && pair_is_identity(skip, w->m, moff, pc.voff)) {
+				e = gather_flush(d, &gt, 1);
+				moff += n;
+				continue;
+			}
+		} else {
+			ptr = w->pbuf + ((pc.stripe - w->s0) * np + (pc.kind == PIECE_Q)) * g->chunk +
+			      moff % g->chunk;
+		}
+		e = gather_add(d, &gt, ptr, moff, n, 1);
+		moff += n;
+	}
+	return e ? e : gather_flush(d, &gt, 1);
+}
+
+static void *member_write_thread(void *arg)
+{
+	struct member_write *w = arg;
+
+	w->err = write_member(w);
+	return NULL;
+}
+
+/*
+ * Every member's share at once, a thread each but the first's (as reads,
+ * above); small writes and plan's counting go member by member.
+ */
+static int write_members(const struct member_write *proto)
+{
+	const struct geom *g = proto->g;
+	struct member_write w[MAX_MEMBERS];
+	int par = !io_dry && (proto->s1 - proto->s0) * geom_stripe_bytes(g) >= PARALLEL_MIN, e = 0;
+
+	for (uint32_t m = 0; m < g->members; m++) {
+		w[m] = *proto;
+		w[m].m = m;
+		if (m && par)
+			w[m].started = pthread_create(&w[m].tid, NULL, member_write_thread, &w[m]) == 0;
+	}
+	for (uint32_t m = 0; m < g->members; m++) {
+		if (w[m].started)
+			pthread_join(w[m].tid, NULL);
+		else if (!e)	/* after an error, the rest are not written */
+			member_write_thread(&w[m]);
+		if (!e)
+			e = w[m].err;
+	}
 	return e;
 }
 
@@ -196,9 +358,9 @@ int geo_read(struct array *a, const struct geom *g, uint8_t *buf, uint64_t off, 
 int geo_write_stripes(struct array *a, const struct geom *g, const struct pair *skip,
 		      uint8_t *buf, uint64_t s0, uint64_t s1, uint8_t *pbuf)
 {
-	uint64_t sb = geom_stripe_bytes(g), depth = geom_stripe_depth(g), np = geom_parities(g);
-	uint64_t first = s0 * sb;
-	struct gather gt[MAX_MEMBERS];
+	uint64_t sb = geom_stripe_bytes(g), np = geom_parities(g);
+	struct member_write w = { .a = a, .g = g, .skip = skip, .buf = buf, .pbuf = pbuf,
+				  .s0 = s0, .s1 = s1 };
 	int e = 0;
 
 	if (np && !io_dry) {
@@ -217,42 +379,7 @@ int geo_write_stripes(struct array *a, const struct geom *g, const struct pair *
 			return e;
 		}
 	}
-	gathers_init(gt, g->members);
-	for (uint32_t m = 0; m < g->members && !e; m++) {
-		uint64_t moff = s0 * depth, end = s1 * depth;
-
-		if (io_dry && (!skip || m >= skip->from.members)) {
-			/* plan: a member with no byte in place is written whole */
-			e = dev_write(&a->dev[m], NULL, end - moff, moff);
-			continue;
-		}
-		while (moff < end && !e) {
-			struct piece pc;
-			uint8_t *ptr;
-			uint64_t n;
-
-			geom_unmap(g, m, moff, &pc);
-			n = pc.run < end - moff ? pc.run : end - moff;
-			if (skip)	/* identity holds within one chunk of both layouts */
-				n = pair_run(skip, m, moff, n);
-			if (pc.kind == PIECE_DATA) {
-				ptr = buf + (pc.voff - first);
-				if (skip && pair_is_identity(skip, m, moff, pc.voff)) {
-					e = gather_flush(&a->dev[m], &gt[m], 1);
-					moff += n;
-					continue;
-				}
-			} else {
-				ptr = pbuf + ((pc.stripe - s0) * np + (pc.kind == PIECE_Q)) * g->chunk +
-				      moff % g->chunk;
-			}
-			e = gather_add(&a->dev[m], &gt[m], ptr, moff, n, 1);
-			moff += n;
-		}
-		if (!e)
-			e = gather_flush(&a->dev[m], &gt[m], 1);
-	}
-	return e;
+	return write_members(&w);
 }
 
 /* Stripes a partial write reads and rewrites at a time. */

@@ -14,11 +14,19 @@ Variants:
            member offsets as the new layout puts them (1/K of each batch a
            member, K the new data chunks per row), one flush at the end
   raw-ovl  the same with one thread reading ahead while the other writes
+  raw-par  raw-ovl with every member read and written in a thread of its
+           own (rawcopy --parallel): the members are separate disks, and
+           this is the fastest these bytes can be moved over them
   raidmig  raidmig convert / revert with its defaults (lazy checkpoints)
+  alt      with --alt BINARY: the same with another build (an A/B test)
 Every run starts from the same member bytes, page cache dropped, and ends
 with its data flushed. Medians; ratio = raw seconds / variant seconds.
 
-  --size 512M --reps 3 --cases grow5,revert0 [--loop]
+With --profiles hdd,ssd every variant runs on the disk model's throttled
+loop devices (test/diskmodel.py: a bandwidth per device for reads and one
+for writes, a delay in every flush), as make bench does for conversions.
+
+  --size 512M --reps 3 --cases grow5,revert0 [--loop | --profiles hdd,ssd]
 """
 import argparse
 import json
@@ -49,6 +57,7 @@ class Case:
         self.files = [os.path.join(self.dir, "m%d.img" % i) for i in range(self.n)]
         self.pristine = [f + ".pristine" for f in self.files[:self.n_old]]
         self.loops = []
+        self.model = None
         size = num(a.size)
         src = self.files[0]
         with open(src, "wb") as f:
@@ -73,7 +82,7 @@ class Case:
         if self.action[0] == "revert":
             self.data = part
 
-    def reset(self):
+    def reset(self, model=None):
         self.detach()
         for f, p in zip(self.files, self.pristine):
             shutil.copyfile(p, f)
@@ -82,7 +91,10 @@ class Case:
                 os.unlink(f)
             with open(f, "wb") as h:
                 h.truncate(os.path.getsize(self.pristine[0]))
-        if self.a.loop:
+        if model:
+            self.model = model
+            self.loops = model.attach(self.files)
+        elif self.a.loop:
             for f in self.files:
                 self.loops.append(subprocess.run(["losetup", "-f", "--show", "--direct-io=on", f],
                                                  capture_output=True, check=True).stdout.decode().strip())
@@ -90,6 +102,10 @@ class Case:
         return self.loops or self.files
 
     def detach(self):
+        if self.model:
+            self.model.detach()
+            self.model = None
+            self.loops = []
         for dev in self.loops:
             subprocess.run(["losetup", "-d", dev])
         self.loops = []
@@ -99,7 +115,9 @@ class Case:
                str(self.data), str(self.k), "0"]
         return [("raw", lambda m: raw + m),
                 ("raw-ovl", lambda m: [raw[0], "--overlap"] + raw[1:] + m),
-                ("raidmig", lambda m: [self.a.raidmig] + self.action + ["--yes", "--json"] + m)]
+                ("raw-par", lambda m: [raw[0], "--overlap", "--parallel"] + raw[1:] + m),
+                ("raidmig", lambda m: [self.a.raidmig] + self.action + ["--yes", "--json"] + m)] + \
+            ([("alt", lambda m: [self.a.alt] + self.action + ["--yes", "--json"] + m)] if self.a.alt else [])
 
 
 def fill(path, off, length):
@@ -111,37 +129,49 @@ def fill(path, off, length):
             length -= k
 
 
-def bench(a, name):
+def describe(model):
+    import diskmodel
+    return "profile " + diskmodel.describe(model.p) + ", loop devices (direct I/O)"
+
+
+def bench(a, name, model=None):
     c = Case(a, name)
     vs = c.variants()
     res = {v: [] for v, _ in vs}
     try:
         for rep in range(a.reps):
             for v, cmd in vs[rep % len(vs):] + vs[:rep % len(vs)]:
-                secs, rss, out = run_child(cmd(c.reset()))
-                summ = json.loads(out.strip().splitlines()[-1]) if v == "raidmig" else \
+                if model:
+                    r = model.run(cmd(c.reset(model)), stderr=True)
+                    secs, out = r.secs, r.out
+                else:
+                    secs, rss, out = run_child(cmd(c.reset()))
+                summ = json.loads(out.strip().splitlines()[-1]) if not v.startswith("raw") else \
                     {"metadata_writes": 0, "flushes": c.nw}
                 res[v].append((secs, summ))
     finally:
         c.detach()
+        if os.environ.get("BENCH_KEEP") != "1":
+            shutil.rmtree(c.dir, ignore_errors=True)
     raw = statistics.median(x[0] for x in res["raw"])
     ovl = statistics.median(x[0] for x in res["raw-ovl"])
+    par = statistics.median(x[0] for x in res["raw-par"])
     print("\n%s: %s over %d to %s over %d, %s members, %.0f MB of volume data, %s, page cache %s, "
           "%d reps (median):" % (name, " ".join(c.first), c.n_old, " ".join(c.action), c.nw,
                                  a.size, c.data / 1e6,
+                                 describe(model) if model else
                                  "loop devices (direct I/O)" if a.loop else "image files",
                                  "dropped" if c.dropped else "NOT dropped", a.reps))
-    print("  %-8s %8s %8s %7s %7s %8s %8s  %s" % ("variant", "seconds", "MB/s", "ratio", "vs ovl",
-                                                 "meta wr", "flushes", "checkpoints"))
+    print("  %-8s %8s %8s %7s %7s %7s %8s %8s  %s" % ("variant", "seconds", "MB/s", "ratio", "vs ovl",
+                                                     "vs par", "meta wr", "flushes", "checkpoints"))
     for v, _ in vs:
         secs = statistics.median(x[0] for x in res[v])
         s = res[v][-1][1]
         ck = " ".join("%s=%d" % kv for kv in s.get("checkpoints", {}).items())
-        print("  %-8s %8.2f %8.1f %7.2f %7.2f %8d %8d  %s" % (v, secs, c.data / 1e6 / secs, raw / secs,
-                                                           ovl / secs, s["metadata_writes"],
-                                                           s["flushes"], ck))
-    if os.environ.get("BENCH_KEEP") != "1":
-        shutil.rmtree(c.dir)
+        print("  %-8s %8.2f %8.1f %7.2f %7.2f %7.2f %8d %8d  %s" % (
+            v, secs, c.data / 1e6 / secs, raw / secs, ovl / secs, par / secs, s["metadata_writes"],
+            s["flushes"], ck))
+    sys.stdout.flush()
 
 
 def main():
@@ -150,13 +180,24 @@ def main():
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--cases", default="grow5,revert0")
     p.add_argument("--loop", action="store_true")
+    p.add_argument("--profiles", default="", help="hdd,ssd: the disk model (test/diskmodel.py)")
     p.add_argument("--dir", default=os.path.join(TOP, "test", "work", "bench-reshape"))
     p.add_argument("--raidmig", default=RAIDMIG)
     p.add_argument("--rawcopy", default=RAW)
+    p.add_argument("--alt", default="", help="another raidmig binary, timed as variant alt (A/B)")
     a = p.parse_args()
     a.raidmig, a.rawcopy = os.path.abspath(a.raidmig), os.path.abspath(a.rawcopy)
-    for name in a.cases.split(","):
-        bench(a, name)
+    a.alt = a.alt and os.path.abspath(a.alt)
+    if not a.profiles:
+        for name in a.cases.split(","):
+            bench(a, name)
+        return
+    import diskmodel
+    diskmodel.interrupt_on_term()
+    for prof in a.profiles.split(","):
+        with diskmodel.DiskModel(diskmodel.profile(prof)) as model:
+            for name in a.cases.split(","):
+                bench(a, name, model)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,11 @@
  * the source is an array: each batch is read in J equal parts from members
  * 0 to J - 1 (its data members), as a migration of an md array reads them;
  * --write W writes only the first W members (a migration to fewer).
+ * --parallel (with --overlap) reads every member's part and writes every
+ * member's rows in a thread of its own: the members are different disks,
+ * and this is the fastest a copy of these bytes can go over them.
  *
- *   rawcopy [--overlap] [--spread J] [--write W] DATA K SKIP0 MEMBER...
+ *   rawcopy [--overlap [--parallel]] [--spread J] [--write W] DATA K SKIP0 MEMBER...
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -54,6 +57,33 @@ static ssize_t wr(int fd, void *p, size_t len, off_t off)
 	return pwrite(fd, p, len, off);
 }
 
+static int parallel;
+
+/* One member's transfer, in a thread of its own with --parallel. */
+struct part {
+	int fd, write;
+	uint8_t *buf;
+	uint64_t len, off;
+	pthread_t t;
+};
+
+static void *part_run(void *arg)
+{
+	struct part *p = arg;
+
+	full(p->write ? wr : pread, p->fd, p->buf, p->len, p->off, p->write ? "write" : "read");
+	return NULL;
+}
+
+static void parts_run(struct part *p, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!parallel || pthread_create(&p[i].t, NULL, part_run, &p[i]))
+			part_run(&p[i]);
+	for (int i = 0; i < n && parallel; i++)
+		pthread_join(p[i].t, NULL);
+}
+
 struct reader {
 	const int *fd;
 	int spread;
@@ -65,9 +95,11 @@ static void *read_batch(void *arg)
 {
 	struct reader *r = arg;
 	uint64_t per = (r->len / (uint64_t)r->spread + 4095) / 4096 * 4096;
+	struct part p[16];
 
 	for (int i = 0; i < r->spread; i++)
-		full(pread, r->fd[i], r->buf + (uint64_t)i * per, per, r->off / (uint64_t)r->spread, "read");
+		p[i] = (struct part){ r->fd[i], 0, r->buf + (uint64_t)i * per, per, r->off / (uint64_t)r->spread, 0 };
+	parts_run(p, r->spread);
 	return NULL;
 }
 
@@ -80,6 +112,8 @@ int main(int argc, char **argv)
 	while (argc > 1 && !strncmp(argv[1], "--", 2)) {
 		if (!strcmp(argv[1], "--overlap")) {
 			overlap = 1;
+		} else if (!strcmp(argv[1], "--parallel")) {
+			parallel = 1;
 		} else if (!strcmp(argv[1], "--spread") && argc > 2) {
 			spread = atoi(argv[2]);
 			argv++;
@@ -98,7 +132,7 @@ int main(int argc, char **argv)
 	if (!nw)
 		nw = n;
 	if (argc < 5 || n > 16 || spread < 1 || spread > n || nw < 1 || nw > n) {
-		fprintf(stderr, "usage: rawcopy [--overlap] [--spread J] [--write W] DATA K SKIP0 MEMBER...\n");
+		fprintf(stderr, "usage: rawcopy [--overlap [--parallel]] [--spread J] [--write W] DATA K SKIP0 MEMBER...\n");
 		return 2;
 	}
 	data = strtoull(argv[1], NULL, 10);
@@ -139,8 +173,11 @@ int main(int argc, char **argv)
 				if (pthread_create(&t, NULL, read_batch, &rd))
 					die("thread");
 			}
+			struct part p[16];
+
 			for (int m = skip0; m < nw; m++)
-				full(wr, fd[m], buf[cur], rows, off / k, "write");
+				p[m - skip0] = (struct part){ fd[m], 1, buf[cur], rows, off / k, 0 };
+			parts_run(p, nw - skip0);
 			if (ahead)
 				pthread_join(t, NULL);
 			else if (off + batch < data) {
