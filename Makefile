@@ -42,6 +42,7 @@ demo:
 
 # make bench [BENCH="--size 2G --members 2,4 --rss 1G,8G --scale 256M,1G,4G,8G"]
 # make bench BENCH="--profiles hdd,ssd,vm"   (root: loop devices, blkio cgroup)
+# make bench BENCH_RESHAPE="--size 1G --profiles hdd,ssd"   (md array migrations, same model)
 bench: all test/rawcopy test/flushdelay.so
 	python3 test/bench.py $(BENCH)
 	python3 test/benchreshape.py $(BENCH_RESHAPE)

@@ -2,12 +2,12 @@
  * estimate.c: how long a conversion takes on a model of a disk, from the
  * counts plan's dry run makes (every device's bytes, the checkpoints the
  * patent's tests call for) and the policy. A model, not a measurement:
- *   - raidmig moves the bytes one call at a time, so the copy takes every
- *     device's bytes, read and written, at the disk's rate, one after the
- *     other; member 0 seeks twice a batch of 16 MiB (from reading the
- *     source to writing its rows and back);
+ *   - the members are read and written at once (a thread a member), so
+ *     the copy takes as long as the busiest device's bytes, read and
+ *     written, at the disk's rate; member 0 seeks twice a batch of 16 MiB
+ *     (from reading the source to writing its rows and back);
  *   - a commit flushes every member at once (one flush), then writes the
- *     metadata durably on each member in turn: a seek to the end of the
+ *     metadata durably on every member at once: a seek to the end of the
  *     disk and back, and a flush's worth of waiting for the write;
  *   - the time limit's checkpoints: one per interval of copying, the
  *     interval the adaptive policy would pick for that commit cost (at most
@@ -43,10 +43,11 @@ void estimate(const struct run *r, const struct policy *pol, const struct disk_m
 	double bytes = 0, interval = 0;
 	uint64_t counted = 0, batches = (a->dev[0].nread + (16u << 20) - 1) / (16u << 20);
 
-	for (uint32_t i = 0; i < a->n; i++)
-		bytes += (double)(a->dev[i].nread + a->dev[i].nwritten);
+	for (uint32_t i = 0; i < a->n; i++)	/* the busiest device sets the pace */
+		if ((double)(a->dev[i].nread + a->dev[i].nwritten) > bytes)
+			bytes = (double)(a->dev[i].nread + a->dev[i].nwritten);
 	e->copy_s = bytes / (m->mbs * 1e6) + (double)batches * 2 * m->seek_ms / 1e3;
-	e->commit_cost_s = (m->flush_ms + (double)a->n * (2 * m->seek_ms + m->flush_ms)) / 1e3;
+	e->commit_cost_s = (2 * m->flush_ms + 2 * m->seek_ms) / 1e3;
 	for (int i = 0; i < CK_NREASONS; i++)
 		counted += r->ckpt[i];
 	if (pol->adaptive)
