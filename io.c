@@ -495,6 +495,19 @@ void dev_writeback(struct dev *d)
 		sync_file_range(d->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
+/*
+ * An image file is about to be read from `off` for `len` bytes: have the
+ * kernel start reading all of it at once. A read that does not follow the
+ * one before (the next batch of a migration in descending order) would
+ * otherwise start with the read-ahead's smallest window and wait for it to
+ * grow. Nothing for block devices in direct I/O.
+ */
+void dev_will_read(struct dev *d, uint64_t off, uint64_t len)
+{
+	if (!io_dry && !d->direct && d->fd >= 0)
+		posix_fadvise(d->fd, (off_t)off, (off_t)len, POSIX_FADV_WILLNEED);
+}
+
 /* Page-aligned zeroed buffer, so direct I/O can use it. NULL on failure. */
 void *io_alloc(size_t len)
 {

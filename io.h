@@ -52,6 +52,7 @@ int dev_write_durable(struct dev *d, const void *buf, size_t len, uint64_t off);
 int dev_write_durable_all(struct dev *d, uint32_t n, uint8_t *const *bufs, size_t len,
 			  const uint64_t *offs, int *failed);
 void dev_writeback(struct dev *d);
+void dev_will_read(struct dev *d, uint64_t off, uint64_t len);
 void *io_alloc(size_t len);
 
 /* A member not given (cat of a degraded array); plan's disks have no fd either. */

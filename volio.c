@@ -5,13 +5,16 @@
  * whole stripes compute their parity in memory and write every copy and
  * parity chunk, gathering each member's pieces into as few calls as the
  * layout allows; the migration skips the pieces that already hold their
- * bytes (pair_is_identity). A write of part of a stripe reads the stripe,
- * patches it and writes it whole, so parity is always computed from the
- * data it covers: running a write again repairs whatever a crash tore.
+ * bytes (pair_is_identity). A write of part of a stripe reads the same
+ * window of every data chunk, patches it, and writes the window of the
+ * chunks it touches and of the parity (write_window), so parity is always
+ * computed from the data it covers: running a write again repairs whatever
+ * a crash tore.
  *
  * Reads and writes of 1 MiB or more go to every member at once, a thread
  * a member: the members are separate disks, and one thread taking them in
  * turn keeps all but one idle (md reads and writes them in parallel too).
+ * A member in direct I/O is read by several threads (read_parallel).
  *
  * On an image file (buffered), a read that skips a member's parity or
  * other copies reads through the gap into a scratch buffer when the gap is
@@ -53,7 +56,11 @@ static int member_io(struct dev *d, struct iovec *iov, int cnt, uint64_t off, in
 
 static int gather_flush(struct dev *d, struct gather *gt, int wr)
 {
-	int e = gt->cnt ? member_io(d, gt->iov, gt->cnt, gt->start, wr) : 0;
+	int e;
+
+	if (!wr && gt->cnt)
+		dev_will_read(d, gt->start, gt->next - gt->start);
+	e = gt->cnt ? member_io(d, gt->iov, gt->cnt, gt->start, wr) : 0;
 
 	gt->cnt = 0;
 	return e;
@@ -191,12 +198,15 @@ static int read_pieces(struct array *a, const struct geom *g, uint8_t *buf, uint
 	return e;
 }
 
-/* One member's share of a read, in its own thread. */
+/*
+ * One member's share of a read, in its own thread: the groups of bytes
+ * [off + first, off + first + group), then every `stride` bytes on.
+ */
 struct member_read {
 	struct array *a;
 	const struct geom *g;
 	uint8_t *buf;
-	uint64_t off, len;
+	uint64_t off, len, first, group, stride;
 	uint32_t m;
 	int err;
 	pthread_t tid;
@@ -207,37 +217,56 @@ static void *member_read_thread(void *arg)
 {
 	struct member_read *r = arg;
 
-	r->err = read_pieces(r->a, r->g, r->buf, r->off, r->len, r->m);
+	for (uint64_t at = r->first; at < r->len && !r->err; at += r->stride)
+		r->err = read_pieces(r->a, r->g, r->buf + at, r->off + at,
+				     r->len - at < r->group ? r->len - at : r->group, r->m);
 	return NULL;
 }
 
 /* Reads shorter than this are not split between threads. */
 #define PARALLEL_MIN	(1u << 20)
+/* Reads in flight on a member in direct I/O, and the bytes of a group. */
+#define READ_LANES	4
+#define READ_GROUP	(1u << 20)
 
 /*
  * Every member's share at once, a thread each but the first's: the members
  * are different disks, and one thread reading them in turn leaves all but
- * one idle (a member whose thread cannot start is read here, after).
+ * one idle (a member whose thread cannot start is read here, after). A
+ * member in direct I/O gets READ_LANES threads that take groups of about
+ * READ_GROUP volume bytes in turn: with the parity between its data runs
+ * skipped, one thread alone would leave the disk idle between a short
+ * request and the next, and the lanes keep the requests in flight next to
+ * each other, in ascending order (a hard disk does not seek between them).
  */
 static int read_parallel(struct array *a, const struct geom *g, uint8_t *buf, uint64_t off,
 			 uint64_t len)
 {
-	struct member_read r[MAX_MEMBERS];
+	struct member_read r[MAX_MEMBERS * READ_LANES];
+	uint64_t sb = geom_stripe_bytes(g), group = (READ_GROUP + sb - 1) / sb * sb;
+	uint32_t n = 0;
 	int e = 0;
 
 	for (uint32_t m = 0; m < g->members; m++) {
-		r[m] = (struct member_read){ .a = a, .g = g, .buf = buf, .off = off, .len = len, .m = m };
-		if (m)
-			r[m].started = pthread_create(&r[m].tid, NULL, member_read_thread, &r[m]) == 0;
+		uint64_t lanes = a->dev[m].direct && len >= READ_LANES * group ? READ_LANES : 1;
+
+		for (uint64_t l = 0; l < lanes; l++, n++) {
+			r[n] = (struct member_read){ .a = a, .g = g, .buf = buf, .off = off, .len = len,
+						     .first = l * group, .m = m };
+			r[n].group = lanes > 1 ? group : len;
+			r[n].stride = lanes > 1 ? lanes * group : len;
+			if (n)
+				r[n].started = pthread_create(&r[n].tid, NULL, member_read_thread, &r[n]) == 0;
+		}
 	}
-	for (uint32_t m = 0; m < g->members; m++) {
-		if (r[m].started)
-			pthread_join(r[m].tid, NULL);
+	for (uint32_t i = 0; i < n; i++) {
+		if (r[i].started)
+			pthread_join(r[i].tid, NULL);
 		else
-			member_read_thread(&r[m]);
+			member_read_thread(&r[i]);
 	}
-	for (uint32_t m = 0; m < g->members && !e; m++)
-		e = r[m].err;
+	for (uint32_t i = 0; i < n && !e; i++)
+		e = r[i].err;
 	return e;
 }
 
@@ -382,13 +411,85 @@ int geo_write_stripes(struct array *a, const struct geom *g, const struct pair *
 	return write_members(&w);
 }
 
-/* Stripes a partial write reads and rewrites at a time. */
+/* Whole stripes a write computes the parity of at a time. */
 #define RMW_STRIPES 16
+/* A partial write's window is whole 4 KiB blocks (any sector size). */
+#define WINDOW_ALIGN 4096u
+
+/* Write one piece of a member; an error names it. */
+static int member_write(struct dev *d, uint8_t *ptr, uint64_t len, uint64_t moff)
+{
+	struct iovec v = { .iov_base = ptr, .iov_len = len };
+
+	return member_io(d, &v, 1, moff, 1);
+}
+
+/*
+ * Write volume bytes [lo, hi), which lie in stripe `s` without covering it,
+ * from `src` (the bytes of lo on). The window is the in-chunk bytes the
+ * write touches in any of the stripe's data chunks, in whole 4 KiB blocks:
+ * the window of every data chunk is read, the write patched in, the
+ * window's parity computed, and the window of the touched chunks and of
+ * the parity written. Nothing else in the stripe is read or written, and
+ * its parity outside the window stays that of bytes that did not change.
+ * Running the write again after a crash tore it computes the same window
+ * again from the data. `mem` has room for the stripe's chunks and two more.
+ */
+static int write_window(struct array *a, const struct geom *g, uint64_t s, const uint8_t *src,
+			uint64_t lo, uint64_t hi, uint8_t *mem)
+{
+	uint64_t c = g->chunk, np = geom_parities(g), base = s * geom_stripe_bytes(g), w0 = c, w1 = 0;
+	uint32_t k = g->members - (uint32_t)np, m;
+	uint8_t *d[MAX_MEMBERS], *p = mem + (uint64_t)k * c, *q = p + c;
+	uint64_t moff;
+	int pm, qm, e = 0;
+
+	for (uint32_t i = 0; i < k; i++) {	/* the window */
+		uint64_t cb = base + i * c, x0 = lo > cb ? lo : cb, x1 = hi < cb + c ? hi : cb + c;
+
+		if (x0 < x1) {
+			w0 = x0 - cb < w0 ? x0 - cb : w0;
+			w1 = x1 - cb > w1 ? x1 - cb : w1;
+		}
+	}
+	w0 = w0 / WINDOW_ALIGN * WINDOW_ALIGN;
+	w1 = (w1 + WINDOW_ALIGN - 1) / WINDOW_ALIGN * WINDOW_ALIGN;
+	for (uint32_t i = 0; i < k && !e; i++) {
+		d[i] = mem + i * c;
+		e = geo_read(a, g, d[i], base + i * c + w0, w1 - w0);
+	}
+	for (uint32_t i = 0; i < k && !e && !io_dry; i++) {	/* the write's bytes */
+		uint64_t cb = base + i * c + w0, x0 = lo > cb ? lo : cb;
+		uint64_t x1 = hi < cb + (w1 - w0) ? hi : cb + (w1 - w0);
+
+		if (x0 < x1)
+			memcpy(d[i] + (x0 - cb), src + (x0 - lo), x1 - x0);
+	}
+	if (!e && !io_dry && parity_gen(g, s, d, p, np > 1 ? q : NULL, w1 - w0)) {
+		log_err("parity computation failed");
+		return -EIO;
+	}
+	for (uint32_t i = 0; i < k && !e; i++) {
+		uint64_t cb = base + i * c;
+
+		if (lo >= cb + c || hi <= cb)
+			continue;	/* not touched: its bytes are as they were */
+		geom_map(g, cb + w0, 0, &m, &moff);
+		e = member_write(&a->dev[m], d[i], w1 - w0, moff);
+	}
+	geom_parity_members(g, s, &pm, &qm);
+	if (!e)
+		e = member_write(&a->dev[pm], p, w1 - w0, s * geom_stripe_depth(g) + w0);
+	if (!e && np > 1)
+		e = member_write(&a->dev[qm], q, w1 - w0, s * geom_stripe_depth(g) + w0);
+	return e;
+}
 
 /*
  * Write volume bytes [off, off + len) of geometry `g` from `data`, with
- * every copy; with parity, the stripes it touches are read, patched and
- * written whole. Returns 0 or -errno after a message.
+ * every copy; with parity, whole stripes are written with the parity
+ * computed in memory, and a part of a stripe through write_window.
+ * Returns 0 or -errno after a message.
  */
 int geo_write(struct array *a, const struct geom *g, const uint8_t *data, uint64_t off,
 	      uint64_t len)
@@ -417,24 +518,28 @@ int geo_write(struct array *a, const struct geom *g, const uint8_t *data, uint64
 		}
 		return e;
 	}
+	/* buf also holds write_window's chunks: RMW_STRIPES * k >= k + 2 */
 	if (posix_memalign((void **)&buf, 4096, RMW_STRIPES * sb))
 		return -ENOMEM;
 	if (posix_memalign((void **)&pbuf, 4096, RMW_STRIPES * np * g->chunk)) {
 		free(buf);
 		return -ENOMEM;
 	}
-	for (uint64_t s = off / sb; s * sb < off + len && !e; s += RMW_STRIPES) {
-		uint64_t s1 = s + RMW_STRIPES, lo, hi;
+	for (uint64_t s = off / sb; s * sb < off + len && !e; ) {
+		uint64_t lo = off > s * sb ? off : s * sb, hi = off + len < (s + 1) * sb ? off + len : (s + 1) * sb;
+		uint64_t s1 = s + 1;
 
-		if (s1 * sb > off + len)
-			s1 = (off + len + sb - 1) / sb;
-		lo = off > s * sb ? off : s * sb;
-		hi = off + len < s1 * sb ? off + len : s1 * sb;
-		e = io_dry ? 0 : geo_read(a, g, buf, s * sb, (s1 - s) * sb);
-		if (!e && !io_dry)
-			memcpy(buf + (lo - s * sb), data + (lo - off), hi - lo);
-		if (!e)
-			e = geo_write_stripes(a, g, NULL, buf, s, s1, pbuf);
+		if (lo > s * sb || hi < (s + 1) * sb) {
+			e = write_window(a, g, s, io_dry ? NULL : data + (lo - off), lo, hi, buf);
+			s = s1;
+			continue;
+		}
+		while (s1 < s + RMW_STRIPES && (s1 + 1) * sb <= off + len)
+			s1++;	/* whole stripes: nothing to read */
+		if (!io_dry)
+			memcpy(buf, data + (s * sb - off), (s1 - s) * sb);
+		e = geo_write_stripes(a, g, NULL, buf, s, s1, pbuf);
+		s = s1;
 	}
 	free(buf);
 	free(pbuf);
