@@ -16,7 +16,6 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <linux/loop.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -26,6 +25,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "atonce.h"
 #include "io.h"
 #include "util.h"
 
@@ -378,36 +378,20 @@ struct job {
 	int err;
 };
 
-static void job_run(struct job *j)
+static void *job_run(void *arg)
 {
-	j->err = j->buf ? dev_write_durable(j->d, j->buf, j->len, j->off) : dev_flush(j->d);
-}
+	struct job *j = arg;
 
-static void *job_thread(void *arg)
-{
-	job_run(arg);
+	j->err = j->buf ? dev_write_durable(j->d, j->buf, j->len, j->off) : dev_flush(j->d);
 	return NULL;
 }
 
-/*
- * Run the jobs at once: the members are different disks, so one need not
- * wait for another (a thread a job but the first, which this thread does;
- * a job whose thread cannot start is done here too). Returns 0, or the
- * first error with *failed the index of its member.
- */
+/* Run the jobs at once. Returns 0, or the first error with *failed the index of its member. */
 static int jobs_run(struct job *job, uint32_t n, int *failed)
 {
-	pthread_t tid[MAX_DEVS];
-	int started[MAX_DEVS] = { 0 }, e = 0;
+	int e = 0;
 
-	for (uint32_t i = 1; i < n && !io_dry; i++)
-		started[i] = pthread_create(&tid[i], NULL, job_thread, &job[i]) == 0;
-	for (uint32_t i = 0; i < n; i++) {
-		if (started[i])
-			pthread_join(tid[i], NULL);
-		else
-			job_run(&job[i]);
-	}
+	at_once(job_run, job, sizeof(*job), n, !io_dry);
 	for (uint32_t i = 0; i < n && !e; i++) {
 		e = job[i].err;
 		*failed = (int)i;

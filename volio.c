@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/uio.h>
 
+#include "atonce.h"
 #include "parity.h"
 #include "util.h"
 #include "volio.h"
@@ -209,8 +210,6 @@ struct member_read {
 	uint64_t off, len, first, group, stride;
 	uint32_t m;
 	int err;
-	pthread_t tid;
-	int started;
 };
 
 static void *member_read_thread(void *arg)
@@ -228,12 +227,11 @@ static void *member_read_thread(void *arg)
 /* Reads in flight on a member in direct I/O, and the bytes of a group. */
 #define READ_LANES	4
 #define READ_GROUP	(1u << 20)
+_Static_assert(MAX_MEMBERS * READ_LANES <= ATONCE_MAX, "read_parallel's threads fit at_once");
 
 /*
- * Every member's share at once, a thread each but the first's: the members
- * are different disks, and one thread reading them in turn leaves all but
- * one idle (a member whose thread cannot start is read here, after). A
- * member in direct I/O gets READ_LANES threads that take groups of about
+ * Every member's share at once (at_once): one thread reading the members
+ * in turn leaves all but one idle. A member in direct I/O gets READ_LANES threads that take groups of about
  * READ_GROUP volume bytes in turn: with the parity between its data runs
  * skipped, one thread alone would leave the disk idle between a short
  * request and the next, and the lanes keep the requests in flight next to
@@ -255,16 +253,9 @@ static int read_parallel(struct array *a, const struct geom *g, uint8_t *buf, ui
 						     .first = l * group, .m = m };
 			r[n].group = lanes > 1 ? group : len;
 			r[n].stride = lanes > 1 ? lanes * group : len;
-			if (n)
-				r[n].started = pthread_create(&r[n].tid, NULL, member_read_thread, &r[n]) == 0;
 		}
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		if (r[i].started)
-			pthread_join(r[i].tid, NULL);
-		else
-			member_read_thread(&r[i]);
-	}
+	at_once(member_read_thread, r, sizeof(r[0]), n, 1);
 	for (uint32_t i = 0; i < n && !e; i++)
 		e = r[i].err;
 	return e;
@@ -300,8 +291,6 @@ struct member_write {
 	uint64_t s0, s1;
 	uint32_t m;
 	int err;
-	pthread_t tid;
-	int started;
 };
 
 static int write_member(const struct member_write *w)
@@ -350,30 +339,21 @@ static void *member_write_thread(void *arg)
 	return NULL;
 }
 
-/*
- * Every member's share at once, a thread each but the first's (as reads,
- * above); small writes and plan's counting go member by member.
- */
+/* Every member's share at once; small writes and plan's counting one after the other. */
 static int write_members(const struct member_write *proto)
 {
 	const struct geom *g = proto->g;
 	struct member_write w[MAX_MEMBERS];
-	int par = !io_dry && (proto->s1 - proto->s0) * geom_stripe_bytes(g) >= PARALLEL_MIN, e = 0;
+	int e = 0;
 
 	for (uint32_t m = 0; m < g->members; m++) {
 		w[m] = *proto;
 		w[m].m = m;
-		if (m && par)
-			w[m].started = pthread_create(&w[m].tid, NULL, member_write_thread, &w[m]) == 0;
 	}
-	for (uint32_t m = 0; m < g->members; m++) {
-		if (w[m].started)
-			pthread_join(w[m].tid, NULL);
-		else if (!e)	/* after an error, the rest are not written */
-			member_write_thread(&w[m]);
-		if (!e)
-			e = w[m].err;
-	}
+	at_once(member_write_thread, w, sizeof(w[0]), g->members,
+		!io_dry && (proto->s1 - proto->s0) * geom_stripe_bytes(g) >= PARALLEL_MIN);
+	for (uint32_t m = 0; m < g->members && !e; m++)
+		e = w[m].err;
 	return e;
 }
 
