@@ -73,8 +73,8 @@ static int readable(const struct array *a)
 	for (uint32_t i = 0; i < a->n; i++) {
 		if (a->dev[i].fd >= 0 || (a->m.state == META_COMPLETE && i >= p->to.members))
 			continue;	/* a member that left a complete array holds nothing */
-		lost++;
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%u", *list ? ", " : "", i);
+		lost += i < p->to.members;	/* a leaving member holds none of the new layout */
 		lost_old += i < p->from.members;
 	}
 	if (lost > r) {
@@ -191,12 +191,15 @@ static uint64_t wipe_from(struct dev *d)
 	enum member_state st = array_member_state(d, &m);
 	int md = array_read_md(d, &s, &why) == 0;
 
-	if ((int)st < 0) {
+	if ((int)st < 0 || (!md && !strcmp(why, "read error"))) {
 		log_err("%s: cannot read", d->path);
 		return 0;
 	}
-	if (st == RM_MIGRATING && !opt.force) {
-		log_err("%s: carries an unfinished conversion: the data not yet migrated is lost without it; finish it with 'raidmig resume', or pass --force",
+	if ((st == RM_MIGRATING || st == RM_UNSTARTED || (md && (s.feature_map & MDSB_FEATURE_RAIDMIG))) &&
+	    !opt.force) {
+		/* an md source's old superblocks are already marked: wiping them
+		 * would leave nothing that describes the old array either */
+		log_err("%s: belongs to a migration raidmig has not finished: without its metadata and md superblock the array cannot be read; finish it with 'raidmig resume' and all of its devices (--force wipes it anyway, and the data not yet migrated with it)",
 			d->path);
 		return 0;
 	}

@@ -129,6 +129,7 @@ static int same_array(const struct meta *a, const struct meta *b)
 		return 0;
 	if (!same_geom(&a->p.from, &b->p.from) || !same_geom(&a->p.to, &b->p.to) ||
 	    a->p.data_size != b->p.data_size || a->p.descending != b->p.descending ||
+	    a->p.unsynced != b->p.unsynced ||
 	    a->sector_size != b->sector_size ||
 	    a->journal_crc != b->journal_crc || a->journal_size != b->journal_size ||
 	    a->journal_data_crc != b->journal_data_crc || a->journal_flags != b->journal_flags ||
@@ -180,6 +181,8 @@ static int proves_member(struct dev *d, const struct meta *m, uint32_t k)
 		return array_read_md(d, &s, &why) == 0 && !(s.feature_map & MDSB_FEATURE_RAIDMIG) &&
 		       !memcmp(s.set_uuid, m->array_uuid, 16) && mdsb_role(&s) == (int)k &&
 		       s.events + 1 == m->md_events;
+	if (m->member[k].head_known)	/* an added member: its first bytes, untouched */
+		return array_source_crc(d, SOURCE_CRC_BYTES, &err) == m->member[k].head_crc && !err;
 	return probe_signature(d, what, sizeof(what)) == 0;
 }
 
@@ -278,6 +281,7 @@ int array_assemble(struct array *a, char **paths, int count, int how)
 			goto fail;
 		}
 		a->dev[k] = d[i];
+		a->gen[k] = best[i].generation;
 	}
 	/* a creation cut short: devices without metadata that prove to be members */
 	for (int i = 0; i < count; i++) {
@@ -288,11 +292,16 @@ int array_assemble(struct array *a, char **paths, int count, int how)
 		for (k = 0; k < a->n && (a->dev[k].path || !proves_member(&d[i], &a->m, k)); k++)
 			;
 		if (k == a->n) {
-			log_err("%s: no valid raidmig metadata (copy 0: %s; copy 1: %s), and not a member that array %s's creation was cut short before reaching",
-				paths[i], why[i][0], why[i][1], u);
+			if (best[i].generation)	/* valid, older than the array's creation */
+				log_err("%s: its raidmig metadata (generation %llu) is older than array %s's creation (generation %llu): not one of its members now",
+					paths[i], (unsigned long long)best[i].generation, u,
+					(unsigned long long)a->m.first_generation);
+			else
+				log_err("%s: no valid raidmig metadata (copy 0: %s; copy 1: %s), and not a member that array %s's creation was cut short before reaching",
+					paths[i], why[i][0], why[i][1], u);
 			/* the newest metadata is a finished array's: a migration of
 			 * it started over these devices wrote none that survived */
-			if (a->m.state == META_COMPLETE)
+			if (a->m.state == META_COMPLETE && (how & ASSEMBLE_WRITE))
 				log_err("array %s is complete: if these are the devices of a migration of it that was cut short, it had not started: it wrote nothing but its first metadata blocks; run the same 'raidmig convert' (or 'revert') again",
 					u);
 			goto fail;

@@ -13,6 +13,7 @@ struct array {
 	struct dev dev[MAX_MEMBERS];	/* in member order; fd -1 when missing */
 	uint32_t n;			/* devices: pair_members(&m.p) */
 	uint32_t missing;		/* members not given (cat of a degraded array) */
+	uint64_t gen[MAX_MEMBERS];	/* the newest valid generation each holds; 0 none */
 };
 
 /* What raidmig metadata a device carries. */

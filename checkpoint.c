@@ -104,8 +104,8 @@ uint64_t ck_batch_end(const struct pair *p, const struct policy *pol, uint64_t c
 
 	if (pol->every_unit && done + 1 < end)
 		end = done + 1;
-	if (pol->units && since < pol->units && done + (pol->units - since) < end)
-		end = done + (pol->units - since);
+	if (pol->units && since < pol->units && pol->units - since < end - done)
+		end = done + (pol->units - since);	/* no sum that can wrap: units may be 2^64 - 1 */
 	pair_sizes(p, &z);
 	for (uint64_t u = done; u < end; u++) {
 		int self;

@@ -232,6 +232,45 @@ static int prepare_reshape(struct array *a, int count, const int *is_md, int rev
 	return 0;
 }
 
+/* The device of the array that file `path` is, or shares storage with; -1 for none. */
+static int member_of(const char *path, const struct dev *d, uint32_t n)
+{
+	struct dev f;
+	int hit = -1;
+
+	if (dev_open(&f, path, 0))
+		return -1;	/* the journal's own checks say why */
+	for (uint32_t k = 0; k < n && hit < 0; k++)
+		if (d[k].fd >= 0 && dev_overlaps(&f, &d[k]))
+			hit = (int)k;
+	dev_close(&f);
+	return hit;
+}
+
+/*
+ * Refuse a journal that is, or whose file= records read from, one of the
+ * array's devices: the migration rewrites them, so the data a record
+ * names would change under it and a resume could never match its CRC.
+ * Returns 0 or -EINVAL after a message naming the line.
+ */
+static int journal_apart(const struct journal *j, const struct dev *d, uint32_t n)
+{
+	int k = member_of(j->path, d, n);
+
+	if (k >= 0) {
+		log_err("%s: is %s, a device of the array", j->path, d[k].path);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < j->count; i++) {
+		if (j->rec[i].kind != JDATA_FILE || (k = member_of(j->rec[i].file, d, n)) < 0)
+			continue;
+		log_err("%s:%u: file=%s is %s, a device of the array, which the migration rewrites",
+			j->path, j->rec[i].line, j->rec[i].file, d[k].path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
  * Open and check the members, work out the geometry, load the journal and
  * set up the metadata: everything convert does before writing, and all that
@@ -259,7 +298,7 @@ static int prepare(const char *action, char **args, int count, int writable, int
 	/* locks before the first check, held through the prompt and the run */
 	e = dev_open_all(a->dev, args, count, writable, &opened);
 	a->n = (uint32_t)opened;
-	if (e)
+	if (e || create_check_unfinished(a->dev, count))
 		return EXIT_REFUSED;
 	n_md = reshape_find(a->dev, count, sb, is_md);
 	if (n_md < 0)
@@ -297,6 +336,8 @@ static int prepare(const char *action, char **args, int count, int writable, int
 		if (journal_load(j, opt.journal, p.data_size, a->dev[0].sector))
 			return EXIT_REFUSED;
 		*jp = j;
+		if (journal_apart(j, a->dev, a->n))
+			return EXIT_REFUSED;
 	}
 	if (create_meta(a, &p, *jp, opt.name))
 		return EXIT_REFUSED;
@@ -558,17 +599,39 @@ static int resume_journal(const struct meta *m, struct journal *j, struct journa
 	return 0;
 }
 
-/* resume of an array whose migration is complete: the switch to md, if unfinished. */
+/*
+ * resume of an array whose migration is complete. A power loss in the
+ * final checkpoint may have left "complete" on some members only: the
+ * others get that generation first, flushed, so that every member's newest
+ * metadata is the array's; then the switch to md, where unfinished. A
+ * member another array has taken since is left alone (md_states).
+ */
 static int resume_complete(struct array *a)
 {
 	uint8_t *buf = io_alloc(MDSB_BYTES), *want = io_alloc(MDSB_BYTES);
-	int e = buf && want ? md_finish(a, buf, want) : -ENOMEM;
+	struct run r = { .a = a, .mbuf = io_alloc(META_BLOCK) };
+	int st[MAX_MEMBERS], e = buf && want && r.mbuf ? md_states(a, buf, want, st) : -ENOMEM;
+	int lagged = 0;
 	char name[64];
 
+	for (uint32_t i = 0; i < a->n && e >= 0; i++) {
+		if (a->gen[i] == a->m.generation || st[i] == SB_FOREIGN)
+			continue;
+		log_verbose("%s: metadata generation %llu, the array's is %llu: rewriting it", a->dev[i].path,
+			    (unsigned long long)a->gen[i], (unsigned long long)a->m.generation);
+		e = ck_write_meta_member(&r, i, 0);
+		lagged = 1;
+	}
+	if (e >= 0 && lagged)
+		e = ck_flush_all(&r);
+	if (e >= 0)
+		e = md_finish(a, buf, want);
 	free(buf);
 	free(want);
+	free(r.mbuf);
 	if (e < 0)
 		return e == -EBUSY ? EXIT_REFUSED : EXIT_IO;
+	e |= lagged;
 	if (a->m.p.to.level == LEVEL_PLAIN)
 		printf("%s: %s is one plain disk again\n", e ? "completed the revert" : "already complete",
 		       a->dev[0].path);
@@ -576,6 +639,9 @@ static int resume_complete(struct array *a)
 		printf("%s: %s over %u members; every member carries its md superblock\n",
 		       e ? "completed the switch to md" : "already complete",
 		       geom_level_name(&a->m.p.to, name, sizeof(name)), a->m.p.to.members);
+	if (!e)
+		printf("No migration of it is under way: one cut short before its first metadata was\n"
+		       "durable had not started and left the array as it is; run it again.\n");
 	return EXIT_OK;
 }
 

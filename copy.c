@@ -140,34 +140,53 @@ static int staged_copy(struct run *r, uint64_t rank)
 	return e;
 }
 
+/* Is every member that holds a share of the staging slot present? */
+static int slot_whole(const struct array *a)
+{
+	const struct pair *p = &a->m.p;
+	uint64_t per = pair_slot_bytes(p);
+
+	for (uint32_t i = 0; i < p->to.members && i * per < a->m.stage_len; i++)
+		if (dev_missing(&a->dev[i]))
+			return 0;
+	return 1;
+}
+
 /*
  * The bytes of the unit recorded in the staging slot, into buf: from the
  * slot if it matches the CRC that was flushed with the metadata after the
  * bytes; else from the unit's old-layout read copies if they match it (a
  * crash before the unit's writes reached its source, or a unit whose
- * writes never touch it). Writes nothing. Returns 0, or -EBADMSG after a
+ * writes never touch it); else from its new place if that does (a crash
+ * after its writes, before "slot empty"). A member missing (cat of a
+ * degraded array) skips the slot, which has no redundancy; the layouts
+ * rebuild what they can. Writes nothing. Returns 0, or -EBADMSG after a
  * message when no copy is intact.
  */
 static int load_staged(struct array *a, uint8_t *buf)
 {
 	const struct meta *m = &a->m;
 	uint64_t off = m->stage_unit * pair_unit_bytes(&m->p);
-	int e = slot_io(a, buf, m->stage_len, 0);
+	const struct geom *g[2] = { &m->p.from, &m->p.to };
+	int whole = slot_whole(a), e = whole ? slot_io(a, buf, m->stage_len, 0) : 0;
 
 	if (e)
 		return e;
-	if (crc_of(buf, m->stage_len) == m->stage_crc)
+	if (whole && crc_of(buf, m->stage_len) == m->stage_crc)
 		return 0;
-	e = geo_read(a, &m->p.from, buf, off, m->stage_len);
-	if (e)
-		return e;
-	if (crc_of(buf, m->stage_len) == m->stage_crc) {
-		log_err("the staging slot of unit %llu is damaged; its source is intact and is used instead",
-			(unsigned long long)m->stage_unit);
-		return 0;
+	for (int k = 0; k < 2; k++) {
+		e = geo_read(a, g[k], buf, off, m->stage_len);
+		if (e && e != -ENODEV)
+			return e;
+		if (!e && crc_of(buf, m->stage_len) == m->stage_crc) {
+			if (whole)
+				log_err("the staging slot of unit %llu is damaged; its %s copy is intact and is used instead",
+					(unsigned long long)m->stage_unit, k ? "new" : "old");
+			return 0;
+		}
 	}
-	log_err("the staging slot holds unit %llu, but neither the slot nor the unit's source matches the CRC in the metadata: refusing to restore it",
-		(unsigned long long)m->stage_unit);
+	log_err("the staging slot holds unit %llu, but neither %s nor the unit's old or new place matches the CRC in the metadata: refusing to restore it",
+		(unsigned long long)m->stage_unit, whole ? "the slot" : "the slot (a member holding part of it is missing)");
 	return -EBADMSG;
 }
 
@@ -389,8 +408,8 @@ int migrate(struct run *r)
 		int self;
 
 		if (*r->stop) {
-			ra_cancel(&ra);
-			return -EINTR;
+			e = -EINTR;
+			break;
 		}
 		e = apply_records(r, r->done);
 		if (e)
@@ -415,9 +434,9 @@ int migrate(struct run *r)
 			r->progress(r, 0);
 	}
 	ra_cancel(&ra);
-	r->buf2 = ra.buf;	/* the buffers may have changed places */
+	r->buf2 = ra.buf;	/* the buffers may have changed places: run_free frees both */
 	if (e)
-		return e == -EBADMSG ? e : io_fail(e, "migration");
+		return e == -EBADMSG || e == -EINTR ? e : io_fail(e, "migration");
 	e = apply_records(r, UINT64_MAX);
 	if (!e)
 		e = ck_commit(r, CK_FINAL);

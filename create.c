@@ -19,6 +19,59 @@
 #include "util.h"
 
 /*
+ * Refuse a device that belongs to a migration raidmig has not finished:
+ * its newest metadata is a creation or a migration under way, or its md
+ * superblock carries raidmig's mark (a migration under way, or the switch
+ * to md cut short). Only resume may write to it: anything else would
+ * overwrite data that is, for now, in no other place, or a superblock
+ * that is the only description of the array. --force does not change
+ * that; 'raidmig wipe --force' discards such a migration on purpose.
+ * Returns 0 or -EINVAL after a message naming the device.
+ */
+int create_check_unfinished(struct dev *d, int count)
+{
+	struct meta m[MAX_MEMBERS];
+	enum member_state st[MAX_MEMBERS];
+
+	for (int i = 0; i < count; i++) {
+		memset(&m[i], 0, sizeof(m[i]));
+		st[i] = array_member_state(&d[i], &m[i]);
+		if ((int)st[i] < 0) {
+			log_err("%s: cannot read", d[i].path);
+			return -EINVAL;
+		}
+	}
+	for (int i = 0; i < count; i++) {
+		struct mdsb s;
+		const char *why = "";
+		int marked = array_read_md(&d[i], &s, &why) == 0 && (s.feature_map & MDSB_FEATURE_RAIDMIG);
+		int lagging = 0;
+		char u[40];
+
+		if (why && !strcmp(why, "read error")) {
+			log_err("%s: cannot read its md superblock", d[i].path);
+			return -EINVAL;
+		}
+		/* a copy left behind by a final checkpoint that reached only some
+		 * members: another member of the array holds the newer, complete one */
+		for (int k = 0; k < count && (st[i] == RM_MIGRATING || st[i] == RM_UNSTARTED); k++)
+			lagging |= st[k] == RM_COMPLETE && m[k].generation > m[i].generation &&
+				   !memcmp(m[k].array_uuid, m[i].array_uuid, 16);
+		if (lagging || (st[i] != RM_UNSTARTED && st[i] != RM_MIGRATING && !marked))
+			continue;
+		if (st[i] == RM_UNSTARTED || st[i] == RM_MIGRATING)
+			uuid_hex(m[i].array_uuid, u);
+		else
+			uuid_md(s.set_uuid, u);
+		log_err("%s: belongs to array %s, whose migration raidmig has not finished (%s): run 'raidmig resume' with all of its devices, which finishes it; nothing was written",
+			d[i].path, u, st[i] == RM_UNSTARTED ? "it was being created" :
+			st[i] == RM_MIGRATING ? "its data is being migrated" : "its md superblock is raidmig's mark");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
  * Checks on the opened devices that need nothing but the devices. *ours
  * says the source's tail holds raidmig's own structures, which --force lets
  * convert overwrite. `is_md` (NULL for a plain source) marks the members
@@ -57,19 +110,8 @@ int create_check_devices(struct dev *d, int count, int force, int *ours, const i
 		reverted = st == RM_COMPLETE && m.p.to.level == LEVEL_PLAIN;
 		if (reverted)
 			st = RM_NONE;	/* a disk raidmig reverted: its metadata is history */
-		if (is_md && is_md[i]) {
-			if (st == RM_MIGRATING) {
-				log_err("%s: carries raidmig metadata of an unfinished conversion (array %s): run 'raidmig resume' with its devices to finish it",
-					d[i].path, u);
-				return -EINVAL;
-			}
-			continue;
-		}
-		if (st == RM_MIGRATING || (st == RM_UNSTARTED && i == 0 && !is_md)) {
-			log_err("%s: carries raidmig metadata of an unfinished conversion (array %s): run 'raidmig resume' with its devices to finish it ('raidmig wipe --force' discards it, and the data not yet migrated with it)",
-				d[i].path, u);
-			return -EINVAL;
-		}
+		if (is_md && is_md[i])
+			continue;	/* unfinished ones: create_check_unfinished */
 		if ((st == RM_COMPLETE || st == RM_DAMAGED) && !force) {
 			log_err("%s: carries raidmig metadata of %s: use --force to overwrite it, or 'raidmig wipe' first",
 				d[i].path, st == RM_COMPLETE ? "a finished conversion" : "a conversion, damaged");
@@ -79,8 +121,8 @@ int create_check_devices(struct dev *d, int count, int force, int *ours, const i
 			*ours = st != RM_NONE || reverted;
 			continue;
 		}
-		if (st == RM_UNSTARTED || st == RM_TORN || force)
-			continue;	/* a creation cut short left nothing but its metadata */
+		if (st == RM_TORN || force)
+			continue;	/* a creation torn at its first write left nothing else */
 		s = probe_signature(&d[i], what, sizeof(what));
 		if (s < 0) {
 			log_err("%s: cannot probe with libblkid", d[i].path);
@@ -189,36 +231,34 @@ int create_geometry(struct dev *d, int n, const struct geom *want, int ours, str
 }
 
 /*
- * Create the array: on every member clear one copy and write the first
- * generation to the other, the added and old members first, flushed before the source (or
- * md member 0) gets its metadata; then the md superblocks marked as
- * migrating, and a flush. A crash here leaves either no metadata on member
- * 0 (nothing is marked yet: convert can be run again, or resume proves
- * member 0 by its first bytes and the others by their metadata) or
- * the first generation on every member, which resume takes up and marks.
+ * Create the array: the first generation to one copy of every member, the
+ * added and old members first, flushed before the source (or md member 0)
+ * gets its metadata; then the md superblocks marked as migrating, and a
+ * flush. The other copy is left as it is: on the members of an array
+ * raidmig made, it holds that array's newest generation, the last good
+ * copy until the first generation is durable (the first generation is
+ * above it, and a resume takes an older generation for none). A crash here
+ * leaves either no first generation anywhere (nothing is marked: the old
+ * array or the plain source is as it was, and resume says the migration
+ * had not started) or the first generation on some members, which resume
+ * takes up: it proves the others by their first bytes or their untouched
+ * md superblocks (array.c), writes the generation and the marks on every
+ * member, and migrates.
  */
 int create_write_initial(struct run *r)
 {
-	uint8_t *zero = io_alloc(META_BLOCK);
-	int e = zero ? 0 : -ENOMEM;
+	int e = 0;
 
 	for (uint32_t k = 1; k <= r->a->n && !e; k++) {
 		uint32_t i = k % r->a->n;	/* 1, 2, ..., n - 1, then 0 */
-		struct dev *dv = &r->a->dev[i];
 
 		if (i == 0)
 			e = ck_flush_all(r);
-		if (!e)	/* the copy this generation does not go to */
-			e = dev_write(dv, zero, META_BLOCK,
-				      meta_copy_offset(dv->size, (int)((r->a->m.generation + 1) % META_COPIES)));
-		if (e)
-			log_err("%s: metadata write failed: %s", dv->path, strerror(-e));
-		else
+		if (!e)
 			e = ck_write_meta_member(r, i, 0);
 	}
 	for (uint32_t i = 0; i < r->a->n && !e; i++)
 		e = md_mark(r->a, i, r->mbuf);
-	free(zero);
 	if (!e)
 		e = ck_flush_all(r);
 	return e;
@@ -278,9 +318,20 @@ int create_meta(struct array *a, const struct pair *p, const struct journal *jp,
 		return -EIO;
 	}
 	for (uint32_t i = 0; i < a->n; i++) {
+		int err = 0;
+
 		if (getrandom(m->member[i].uuid, 16, 0) != 16)
 			return -EIO;
 		m->member[i].size = a->dev[i].size;
+		/* how a resume knows this device again if its first metadata is lost */
+		if (a->dev[i].fd >= 0 && i > 0) {
+			m->member[i].head_crc = array_source_crc(&a->dev[i], SOURCE_CRC_BYTES, &err);
+			m->member[i].head_known = 1;
+		}
+		if (err) {
+			log_err("%s: cannot read", a->dev[i].path);
+			return -EIO;
+		}
 	}
 	if (jp) {
 		m->journal_flags = JOURNAL_GIVEN;

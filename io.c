@@ -38,15 +38,19 @@ static void count(uint64_t *c, uint64_t n)
 	__atomic_add_fetch(c, n, __ATOMIC_RELAXED);
 }
 
-/* For a loop device, identify it by its backing file, so a loop over a
- * member image counts as that member. */
+/*
+ * The backing file of a loop device, so that a loop over a member image
+ * counts as that image. The ioctl on a partition answers for its whole
+ * disk: two partitions of one loop disk share a backing file, yet not
+ * their storage (dev_overlaps tells them apart by their numbers).
+ */
 static void loop_backing(struct dev *d)
 {
 	struct loop_info64 li;
 
 	if (ioctl(d->fd, LOOP_GET_STATUS64, &li) == 0) {
-		d->id_dev = (dev_t)li.lo_device;
-		d->id_ino = (ino_t)li.lo_inode;
+		d->back_dev = (dev_t)li.lo_device;
+		d->back_ino = (ino_t)li.lo_inode;
 	}
 }
 
@@ -199,15 +203,30 @@ int dev_lock(struct dev *d, int exclusive)
 	return -errno;
 }
 
+/* Is block device b a loop device (or a partition of one) over file a? */
+static int backed_by(const struct dev *b, const struct dev *a)
+{
+	return !a->is_blk && b->back_ino && b->back_dev == a->id_dev && b->back_ino == a->id_ino;
+}
+
 /*
- * Do two opened devices share storage? The same file or device (a loop
- * device counts as its backing file), or a partition and its disk.
+ * Do two opened devices share storage? The same file or device, a
+ * partition and its disk, an image file and a loop device over it (or one
+ * of its partitions), or two loop devices over one file. Two partitions of
+ * one disk do not.
  */
 int dev_overlaps(const struct dev *a, const struct dev *b)
 {
 	if (a->id_dev == b->id_dev && a->id_ino == b->id_ino)
 		return 1;
-	return a->is_blk && b->is_blk && (a->disk == b->rdev || b->disk == a->rdev);
+	if (backed_by(a, b) || backed_by(b, a))
+		return 1;
+	if (!a->is_blk || !b->is_blk)
+		return 0;
+	if (a->disk == b->rdev || b->disk == a->rdev)
+		return 1;
+	return a->disk != b->disk && a->back_ino && a->back_dev == b->back_dev &&
+	       a->back_ino == b->back_ino;
 }
 
 void dev_close(struct dev *d)

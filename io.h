@@ -17,8 +17,10 @@ struct dev {
 	int direct;		/* O_DIRECT in effect */
 	uint64_t size;		/* bytes */
 	uint32_t sector;	/* logical sector size, bytes */
-	dev_t id_dev;		/* identity: st_dev (or backing file for a loop) */
-	ino_t id_ino;
+	dev_t id_dev;		/* identity: a file's st_dev, a block device's number */
+	ino_t id_ino;		/* a file's inode, 0 for a block device */
+	dev_t back_dev;		/* a loop device or its partition: the backing file */
+	ino_t back_ino;		/* of the whole loop disk; 0 for none */
 	dev_t rdev;		/* block devices: the device number */
 	dev_t disk;		/* block devices: the whole disk holding it */
 	uint64_t nread, nwritten;	/* bytes this run, for plan's estimate */

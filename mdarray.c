@@ -25,6 +25,7 @@
 
 #include "mdarray.h"
 #include "mdsb.h"
+#include "report.h"
 #include "util.h"
 
 /*
@@ -122,12 +123,15 @@ int md_mark(struct array *a, uint32_t i, uint8_t *buf)
 }
 
 /*
- * What member i holds where its superblock goes: 0 what it should hold
- * once complete (raidmig's final superblock, or zeros where none stays), 1
- * something raidmig may (re)write (its marked one, a torn or no
- * superblock), -1 an md superblock of this array that md has changed.
+ * What member i holds where its superblock goes (buf, want: MDSB_BYTES
+ * each): SB_DONE what it should hold once complete (raidmig's final
+ * superblock, or zeros where none stays), SB_WRITE something raidmig may
+ * (re)write (its marked one, a torn or no superblock, this array's on a
+ * member that leaves), SB_TAKEN this array's final one that md has changed
+ * since, SB_FOREIGN a valid superblock of another array (the disk was
+ * reused: never raidmig's to touch), or -EIO after a message.
  */
-static int super_state(struct array *a, uint32_t i, uint8_t *buf, uint8_t *want)
+static int md_state(struct array *a, uint32_t i, uint8_t *buf, uint8_t *want)
 {
 	struct dev *d = &a->dev[i];
 	struct mdsb s;
@@ -136,20 +140,62 @@ static int super_state(struct array *a, uint32_t i, uint8_t *buf, uint8_t *want)
 
 	if (e) {
 		log_err("%s: cannot read its md superblock: %s", d->path, strerror(-e));
-		return -2;
+		return -EIO;
 	}
 	if (io_dry)
-		return 1;
+		return SB_WRITE;
 	if (md_keeps(&a->m, i))
 		expected(a, i, 1, want);
 	else
 		memset(want, 0, MDSB_BYTES);
 	if (!memcmp(buf, want, MDSB_BYTES))
-		return 0;
-	if (!md_keeps(&a->m, i) || mdsb_decode(buf, d->size, &s, &why) ||
-	    (s.feature_map & MDSB_FEATURE_RAIDMIG) || memcmp(s.set_uuid, a->m.array_uuid, 16))
-		return 1;
-	return -1;
+		return SB_DONE;
+	if (mdsb_decode(buf, d->size, &s, &why))
+		return SB_WRITE;
+	if (memcmp(s.set_uuid, a->m.array_uuid, 16))
+		return SB_FOREIGN;
+	if ((s.feature_map & MDSB_FEATURE_RAIDMIG) || !md_keeps(&a->m, i))
+		return SB_WRITE;
+	return SB_TAKEN;
+}
+
+/*
+ * Every member's md_state into st[]. Refuses (-EBUSY after a message) when
+ * a member that keeps a superblock carries another array's, or when md
+ * took over some members and not others; -EIO when one cannot be read.
+ * Returns 1 if some member needs writing, else 0.
+ */
+int md_states(struct array *a, uint8_t *buf, uint8_t *want, int *st)
+{
+	int todo = 0, taken = -1;
+	char u[40];
+
+	for (uint32_t i = 0; i < a->n; i++) {
+		st[i] = md_state(a, i, buf, want);
+		if (st[i] < 0)
+			return st[i];
+		if (st[i] == SB_FOREIGN && md_keeps(&a->m, i)) {
+			struct mdsb s;
+			const char *why;
+
+			mdsb_decode(buf, a->dev[i].size, &s, &why);
+			uuid_md(s.set_uuid, u);
+			log_err("%s: carries the md superblock of another array (%s): it was reused; raidmig will not touch it, and cannot finish this array without it",
+				a->dev[i].path, u);
+			return -EBUSY;
+		}
+		if (st[i] == SB_FOREIGN)
+			log_verbose("%s: left the array and now belongs to another one: left alone", a->dev[i].path);
+		todo |= st[i] == SB_WRITE;
+		if (st[i] == SB_TAKEN)
+			taken = (int)i;
+	}
+	if (todo && taken >= 0) {
+		log_err("%s: md has changed its superblock since raidmig wrote it (the array was assembled without every member): raidmig will not touch it; add the other members back with mdadm --add",
+			a->dev[taken].path);
+		return -EBUSY;
+	}
+	return todo;
 }
 
 /* Zero member i's superblock: it leaves the array. */
@@ -167,30 +213,21 @@ static int wipe_super(struct array *a, uint32_t i, uint8_t *buf)
 /*
  * The switch to md (after the final checkpoint): the final superblock on
  * every member that keeps one and lacks it, zeros on the members that
- * leave, then a flush. Nothing to do when every member is so already, or md
- * has rewritten them all since (it owns the array then). Returns 1 if it
- * wrote, 0 if there was nothing to do, -EBUSY when md took over only some
- * members (after a message), or -errno.
+ * leave (but one another array has taken since), then a flush. Nothing to
+ * do when every member is so already, or md has rewritten them all since
+ * (it owns the array then). Returns 1 if it wrote, 0 if there was nothing
+ * to do, -EBUSY when a member is not raidmig's to write (after a message),
+ * or -errno.
  */
 int md_finish(struct array *a, uint8_t *buf, uint8_t *want)
 {
-	int e = 0, st[MAX_MEMBERS], todo = 0, taken = -1;
+	int st[MAX_MEMBERS], e = md_states(a, buf, want, st), todo = e;
 
-	for (uint32_t i = 0; i < a->n; i++) {
-		st[i] = super_state(a, i, buf, want);
-		if (st[i] == -2)
-			return -EIO;
-		todo |= st[i] > 0;
-		if (st[i] < 0)
-			taken = (int)i;
-	}
-	if (todo && taken >= 0) {
-		log_err("%s: md has changed its superblock since raidmig wrote it (the array was assembled without every member): raidmig will not touch it; add the other members back with mdadm --add",
-			a->dev[taken].path);
-		return -EBUSY;
-	}
+	if (e <= 0)
+		return e;
+	e = 0;
 	for (uint32_t i = 0; i < a->n && !e; i++)
-		if (st[i] > 0)
+		if (st[i] == SB_WRITE)
 			e = md_keeps(&a->m, i) ? write_super(a, i, 1, buf) : wipe_super(a, i, buf);
 	for (uint32_t i = 0; i < a->n && !e; i++) {
 		e = dev_flush(&a->dev[i]);

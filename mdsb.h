@@ -14,6 +14,7 @@
 
 /* md's own feature bits (md_p.h); anything else makes the kernel refuse */
 #define MDSB_FEATURE_BITMAP	0x1u
+#define MDSB_FEATURE_RAID0_LAYOUT 0x1000u	/* RAID0's layout field is meaningful (md-format.md 4) */
 #define MDSB_FEATURE_ALL	0x1fffu
 /*
  * raidmig's mark on an array it is still migrating: a bit md does not know,

@@ -27,9 +27,11 @@
  *   136  old layout, 160 new layout: { s32 level, u32 layout, u32 chunk,
  *        u32 members, u64 member data bytes }
  *   184  md name[32]   216 u32 order (0 ascending, 1 descending)
+ *   220  u32 1 if the old layout is not in sync (only its copy 0 is read), else 0
  *   224  u64 first generation (the creation's: 1 + the newest generation of
  *        any metadata the devices carried before)
- *   256  member table: MAX_MEMBERS x { uuid[16], u64 size, u64 0 }
+ *   256  member table: MAX_MEMBERS x { uuid[16], u64 size, u32 head crc,
+ *        u32 1 if the head crc was recorded, else 0 }
  *  4092  u32 crc32 of bytes [0, 4092)
  */
 #include <string.h>
@@ -96,12 +98,15 @@ void meta_encode(const struct meta *m, uint8_t *buf)
 	put_geom(buf + 160, &m->p.to);
 	memcpy(buf + 184, m->name, MD_NAME_MAX);
 	put32(buf + 216, m->p.descending);
+	put32(buf + 220, m->p.unsynced);
 	put64(buf + 224, m->first_generation);
 	for (uint32_t i = 0; i < MAX_MEMBERS; i++) {
 		uint8_t *r = buf + OFF_TABLE + i * MEMBER_REC;
 
 		memcpy(r, m->member[i].uuid, 16);
 		put64(r + 16, m->member[i].size);
+		put32(r + 24, m->member[i].head_crc);
+		put32(r + 28, m->member[i].head_known);
 	}
 	put32(buf + OFF_CRC, block_crc(buf));
 }
@@ -148,6 +153,9 @@ static const char *check_fields(const struct meta *m)
 		return "unknown journal flags";
 	if (memchr(m->name, 0, MD_NAME_MAX + 1) == NULL)
 		return "array name not terminated";
+	for (uint32_t i = 0; i < MAX_MEMBERS; i++)
+		if (m->member[i].head_known > 1 || (!m->member[i].head_known && m->member[i].head_crc))
+			return "member table: unknown head crc flag";
 	/* the old layout's rows that hold the data: below the configuration area */
 	sb = geom_stripe_bytes(&m->p.from);
 	used = (m->p.data_size + sb - 1) / sb * geom_stripe_depth(&m->p.from);
@@ -204,12 +212,15 @@ int meta_decode(const uint8_t *buf, struct meta *m, const char **why)
 	get_geom(buf + 160, &m->p.to);
 	memcpy(m->name, buf + 184, MD_NAME_MAX);
 	m->p.descending = get32(buf + 216);
+	m->p.unsynced = get32(buf + 220);
 	m->first_generation = get64(buf + 224);
 	for (uint32_t i = 0; i < MAX_MEMBERS; i++) {
 		const uint8_t *r = buf + OFF_TABLE + i * MEMBER_REC;
 
 		memcpy(m->member[i].uuid, r, 16);
 		m->member[i].size = get64(r + 16);
+		m->member[i].head_crc = get32(r + 24);
+		m->member[i].head_known = get32(r + 28);
 	}
 	*why = check_fields(m);
 	return *why ? -1 : 0;

@@ -15,6 +15,8 @@ enum { META_MIGRATING = 1, META_COMPLETE = 2 };
 struct member_id {
 	uint8_t uuid[16];	/* also md's device_uuid for this member */
 	uint64_t size;		/* bytes, as seen when the array was created */
+	uint32_t head_crc;	/* crc32 of its first bytes at creation (array_source_crc) */
+	uint32_t head_known;	/* 1: head_crc was recorded (0 in older metadata) */
 };
 
 /*

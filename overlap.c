@@ -113,15 +113,18 @@ uint64_t pair_run(const struct pair *p, uint32_t member, uint64_t moff, uint64_t
 
 /*
  * Does (member, moff) already hold volume byte `voff` in the old layout,
- * in any of its copies? Then writing it in the new layout changes nothing
- * and is skipped: for a plain disk, the first chunk on member 0; for RAID1
- * from a plain disk, everything on member 0.
+ * in any of its copies (in copy 0 when the old layout is not in sync)?
+ * Then writing it in the new layout changes nothing and is skipped: for a
+ * plain disk, the first chunk on member 0; for RAID1 from a plain disk,
+ * everything on member 0.
  */
 int pair_is_identity(const struct pair *p, uint32_t member, uint64_t moff, uint64_t voff)
 {
+	uint32_t copies = p->unsynced ? 1 : geom_copies(&p->from);
+
 	if (member >= p->from.members || voff >= p->data_size)
 		return 0;
-	for (uint32_t c = 0; c < geom_copies(&p->from); c++) {
+	for (uint32_t c = 0; c < copies; c++) {
 		uint32_t m;
 		uint64_t o;
 
@@ -221,6 +224,8 @@ const char *pair_check(const struct pair *p)
 		return why;
 	if (p->descending > 1)
 		return "unknown order";
+	if (p->unsynced > 1)
+		return "unknown sync state";
 	if (p->data_size == 0 || p->data_size > geom_capacity(&p->to) ||
 	    (p->from.level != LEVEL_PLAIN && p->data_size > geom_capacity(&p->from)))
 		return "data size larger than the volume";

@@ -13,6 +13,8 @@ struct pair {
 	struct geom to;		/* the new layout */
 	uint64_t data_size;	/* volume bytes to migrate */
 	uint32_t descending;	/* units are migrated from the last to the first */
+	uint32_t unsynced;	/* the old layout's copies and parity may disagree (md's
+				 * resync unfinished): only copy 0 is trusted, the rest rewritten */
 };
 
 /* Sizes derived from a pair, for loops over many units. */

@@ -23,11 +23,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "bytes.h"
+#include "layout.h"
 #include "meta.h"
 #include "probe.h"
 #include "util.h"
@@ -147,52 +149,47 @@ static uint64_t ext_size(struct dev *d)
 }
 
 /*
- * Where the data of a volume ends, from its first PROBE_HEAD bytes: the
- * end of its last partition (MBR, or the GPT entries after a protective
- * MBR), or the size of an ext2/3/4 filesystem. Returns 0 with *end, or -1
- * when it holds neither (raidmig cannot tell where its data ends).
+ * Where the data of a volume ends, from its first PROBE_HEAD bytes (an md
+ * array's volume, read through its layout): the end of its last partition,
+ * or the size of an ext2/3/4 filesystem. The head goes into a memory file
+ * that libblkid probes as it probes a disk, with the volume's logical
+ * sector size (a GPT on 4096-byte sectors has its header at byte 4096 and
+ * counts in 4096-byte LBAs). The file is made as large as any disk raidmig
+ * handles, sparse: a GPT written for a larger disk than the volume (one
+ * converted to RAID1) stays valid, and nothing past the head is read but
+ * zeros. Returns 0 with *end, -1 when the head holds neither (raidmig
+ * cannot tell where the data ends), or -EIO.
  */
-int probe_head_end(const uint8_t *b, uint64_t *end)
+int probe_head_end(const uint8_t *head, uint32_t sector, uint64_t *end)
 {
-	uint64_t e = 0;
+	int fd = memfd_create("raidmig-head", MFD_CLOEXEC), rc = -EIO;
+	blkid_probe pr = NULL;
+	const char *type;
 
-	if (b[510] == 0x55 && b[511] == 0xAA && b[446 + 4] == 0xEE && !memcmp(b + 512, "EFI PART", 8)) {
-		uint64_t lba = get64(b + 512 + 72);
-		uint32_t count = get32(b + 512 + 80), size = get32(b + 512 + 84);
-
-		if (size < 128 || lba < 2 || lba * 512 + (uint64_t)count * size > PROBE_HEAD)
-			return -1;
-		for (uint32_t i = 0; i < count; i++) {
-			const uint8_t *pe = b + lba * 512 + (uint64_t)i * size;
-			uint64_t last = get64(pe + 40);
-			int used = 0;
-
-			for (int k = 0; k < 16; k++)
-				used |= pe[k];
-			if (used && (last + 1) * 512 > e)
-				e = (last + 1) * 512;
-		}
-		*end = e ? e : 1 << 20;
-		return 0;
+	if (fd < 0 || write_full(fd, head, PROBE_HEAD) < 0 || ftruncate(fd, (off_t)MAX_DISK_BYTES) < 0)
+		goto out;
+	pr = blkid_new_probe();
+	if (!pr || blkid_probe_set_device(pr, fd, 0, (blkid_loff_t)MAX_DISK_BYTES) ||
+	    blkid_probe_set_sectorsize(pr, sector))
+		goto out;
+	blkid_probe_enable_superblocks(pr, 0);
+	blkid_probe_enable_partitions(pr, 1);
+	rc = blkid_do_safeprobe(pr);
+	if (rc == 0 && blkid_probe_lookup_value(pr, "PTTYPE", &type, NULL) == 0) {
+		partitions_end(pr, end);
+		rc = 0;
+	} else if (rc >= 0) {
+		*end = ext_size_of(head + 1024);
+		rc = *end ? 0 : -1;
+	} else {
+		rc = -EIO;
 	}
-	if (b[510] == 0x55 && b[511] == 0xAA && !ext_size_of(b + 1024)) {
-		for (int i = 0; i < 4; i++) {
-			const uint8_t *pe = b + 446 + 16 * i;
-			uint64_t last = (uint64_t)get32(pe + 8) + get32(pe + 12);
-
-			if (pe[4] && last * 512 > e)
-				e = last * 512;
-		}
-		if (e) {
-			*end = e;
-			return 0;
-		}
-	}
-	e = ext_size_of(b + 1024);
-	if (!e)
-		return -1;
-	*end = e;
-	return 0;
+out:
+	if (pr)
+		blkid_free_probe(pr);
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 static int area_is_zero(struct dev *d, uint64_t from, uint64_t to)

@@ -11,8 +11,8 @@ int probe_signature(struct dev *d, char *what, size_t len);
 int probe_source_end(struct dev *d, uint64_t limit, int ours, uint64_t *end, int *blank);
 int probe_zero(struct dev *d, uint64_t from, uint64_t to);
 
-#define PROBE_HEAD (64u << 10)	/* what probe_head_end looks at */
-int probe_head_end(const uint8_t *head, uint64_t *end);
+#define PROBE_HEAD (1u << 20)	/* what probe_head_end looks at */
+int probe_head_end(const uint8_t *head, uint32_t sector, uint64_t *end);
 int probe_mounted(const struct dev *d);
 int probe_loop_backing(const struct dev *d, char *loop, size_t len);
 int probe_raidmig_magic(struct dev *d);

@@ -240,8 +240,8 @@ static int run_command(poptContext pc)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (int o = 1; o < O_VERBOSE; o++) {
-		if ((seen & BIT(o)) && !(act->opts & BIT(o))) {
+	for (int o = 1; o <= O_REVERT; o++) {	/* every option but --verbose, which any command takes */
+		if (o != O_VERBOSE && (seen & BIT(o)) && !(act->opts & BIT(o))) {
 			for (const struct poptOption *p = options; p->longName; p++)
 				if (p->val == o)
 					log_err("%s: option --%s does not apply", act->name, p->longName);

@@ -81,9 +81,13 @@ int reshape_partial(const struct dev *d, int count, const struct mdsb *sb, const
  */
 static const char *refusal(const struct mdsb *s, char *buf, size_t len)
 {
-	if (s->feature_map & MDSB_FEATURE_BITMAP)
+	uint32_t features = s->feature_map;
+
+	if (s->level == LEVEL_RAID0)	/* one zone (member_order): the layouts agree */
+		features &= ~MDSB_FEATURE_RAID0_LAYOUT;
+	if (features & MDSB_FEATURE_BITMAP)
 		return "it has an internal bitmap: remove it first (mdadm --grow --bitmap=none), add it again after";
-	if (s->feature_map) {
+	if (features) {
 		snprintf(buf, len, "md features 0x%x in use (a reshape, journal, PPL or recovery under way): finish it with md first",
 			 s->feature_map);
 		return buf;
@@ -108,6 +112,25 @@ static const char *old_geometry(const struct mdsb *s, struct geom *g)
 		g->member_data = s->data_size * 512 / g->chunk * g->chunk;
 	}
 	return geom_check(g);
+}
+
+/* Which field of two members' superblocks differs, in `buf`; 0 if none does. */
+static int disagree(const struct mdsb *s, const struct mdsb *ref, char *buf, size_t len)
+{
+	static const char *const name[] = { "events", "size", "level", "layout", "chunk", "raid_disks",
+					    "feature map" };
+	const long long a[] = { (long long)s->events, (long long)s->size, s->level, s->layout,
+				s->chunksize, s->raid_disks, s->feature_map };
+	const long long b[] = { (long long)ref->events, (long long)ref->size, ref->level, ref->layout,
+				ref->chunksize, ref->raid_disks, ref->feature_map };
+
+	for (size_t k = 0; k < sizeof(a) / sizeof(a[0]); k++) {
+		if (a[k] != b[k]) {
+			snprintf(buf, len, "%s %lld and %lld", name[k], a[k], b[k]);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -160,12 +183,9 @@ static int member_order(struct array *a, int count, struct mdsb *sb, const int *
 			log_err("%s: role %d of md array %s, as is %s", a->dev[i].path, role, u, d[role].path);
 			return -EINVAL;
 		}
-		if (sb[i].events != ref->events || sb[i].size != ref->size || sb[i].level != ref->level ||
-		    sb[i].layout != ref->layout || sb[i].chunksize != ref->chunksize ||
-		    sb[i].raid_disks != ref->raid_disks || refusal(&sb[i], why, sizeof(why))) {
-			log_err("%s: its superblock disagrees with %s's (events %llu and %llu): assemble the array with mdadm and stop it cleanly first",
-				a->dev[i].path, a->dev[first].path, (unsigned long long)sb[i].events,
-				(unsigned long long)ref->events);
+		if (disagree(&sb[i], ref, why, sizeof(why))) {
+			log_err("%s: its superblock disagrees with %s's (%s): assemble the array with mdadm and stop it cleanly first",
+				a->dev[i].path, a->dev[first].path, why);
 			return -EINVAL;
 		}
 		d[role] = a->dev[i];
@@ -175,6 +195,18 @@ static int member_order(struct array *a, int count, struct mdsb *sb, const int *
 		if (!d[k].path) {
 			log_err("md array %s: member %d is missing: raidmig needs every member", u, k);
 			return -EINVAL;
+		}
+	}
+	if (ref->level == LEVEL_RAID0 && ref->chunksize) {
+		/* md's RAID0 over members of unequal sizes is striped in zones
+		 * (md-format.md 4): raidmig's layout is the first zone alone */
+		for (int k = 1; k < n_old; k++) {
+			if (s[k].data_size / ref->chunksize != s[0].data_size / ref->chunksize) {
+				log_err("md array %s: RAID0 over members of unequal sizes (%s: %llu sectors, %s: %llu), which md stripes in zones: raidmig migrates single-zone RAID0 arrays only; nothing was written",
+					u, d[0].path, (unsigned long long)s[0].data_size, d[k].path,
+					(unsigned long long)s[k].data_size);
+				return -EINVAL;
+			}
 		}
 	}
 	memcpy(a->dev, d, sizeof(d));
@@ -191,7 +223,7 @@ static int volume_end(struct array *a, const struct pair *p, uint64_t *end)
 	uint8_t *head = io_alloc(PROBE_HEAD);
 	int e = head ? geo_read(a, &p->from, head, 0, PROBE_HEAD) : -ENOMEM;
 
-	if (!e && probe_head_end(head, end))
+	if (!e && probe_head_end(head, a->dev[0].sector, end))
 		e = -EINVAL;
 	free(head);
 	return e;
@@ -251,6 +283,9 @@ int reshape_geometry(struct array *a, int count, const struct reshape_want *w, c
 		log_err("md array %s over %d members: %s", geom_level_name(&p->from, name, sizeof(name)), n_old, why);
 		return -EINVAL;
 	}
+	/* md's resync unfinished: its first copy is what a resync copies from */
+	for (int i = 0; i < n_old; i++)
+		p->unsynced |= geom_redundancy(&p->from) > 0 && sb[i].resync_offset != MDSB_CLEAN;
 	n_new = w->members ? w->members : (uint32_t)count;
 	if (w->revert) {
 		p->to = (struct geom){ LEVEL_PLAIN, 0, META_BLOCK, 1, 0 };

@@ -137,9 +137,9 @@ convert() {
 	rm -- *.img
 	killed_array 40
 	blank 3M c.img
-	refused 2 "a.img: carries raidmig metadata of an unfinished conversion \\(array [0-9a-f]+\\): run 'raidmig resume'" \
+	refused 2 "a.img: belongs to array [0-9a-f]+, whose migration raidmig has not finished .*: run 'raidmig resume'" \
 		convert --force a.img c.img
-	refused 2 "b.img: carries raidmig metadata of an unfinished conversion" convert --force c.img b.img
+	refused 2 "b.img: belongs to array [0-9a-f]+, whose migration raidmig has not finished" convert --force c.img b.img
 }
 
 # interrupted_array: a.img b.img caught mid-migration

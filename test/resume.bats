@@ -110,9 +110,10 @@ load helpers
 
 # staged_kill N: a.img (300K of data) to RAID5 parity-first over a.img b.img
 # c.img, whose first unit overwrites its own source with its parity, so it
-# is staged; convert killed at write N. Writes: 9 to create the array (3 a
-# member), 2 to the slot, 3 for "in staging", then the destination: P on
-# a.img, then b.img, then c.img.
+# is staged; convert killed at write N. Writes: 6 to create the array (the
+# first metadata and the marked superblock of each member), 2 to the slot,
+# 3 for "in staging", then the destination: P on a.img, then b.img, then
+# c.img.
 staged_kill() {
 	mksrc a.img 300K 100K
 	blank 400K b.img c.img
@@ -129,9 +130,9 @@ staged_kill() {
 }
 
 @test "a staged unit is restored from the slot; a damaged slot is refused untouched" {
-	staged_kill 16	# P is on a.img, over the unit's own source: the slot is its only copy
+	staged_kill 13	# P is on a.img, over the unit's own source: the slot is its only copy
 	cmp -n 4096 b.img /dev/zero	# b.img's chunk of unit 0 is not written yet
-	refused 2 "staging slot holds unit 0, but neither the slot nor the unit's source matches" \
+	refused 2 "staging slot holds unit 0, but neither the slot nor the unit's old or new place matches" \
 		"$RAIDMIG" resume a.img b.img c.img
 	refused 2 "staging slot holds unit 0, but neither" "$RAIDMIG" cat a.img b.img c.img
 	cp good/a.img .
@@ -142,12 +143,12 @@ staged_kill() {
 }
 
 @test "defect 4: a damaged slot whose unit's source is intact is recovered from the source" {
-	staged_kill 15	# killed before any destination write: the source is intact
+	staged_kill 12	# killed before any destination write: the source is intact
 	run "$RAIDMIG" cat a.img b.img c.img
 	[ "$status" -eq 0 ]
 	run "$RAIDMIG" resume a.img b.img c.img
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" =~ "staging slot of unit 0 is damaged; its source is intact and is used instead" ]]
+	[[ "$output" =~ "staging slot of unit 0 is damaged; its old copy is intact and is used instead" ]]
 	verify expect.out a.img b.img c.img
 }

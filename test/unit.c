@@ -195,7 +195,7 @@ static void test_clobbers(void)
 
 	for (size_t k = 0; k < NKINDS; k++) {
 		for (uint32_t n = kinds[k].min_n; n <= 6; n++) {
-			struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 0 }, mk(kinds[k].level, kinds[k].layout, n, 8192, 12), 0, 0 };
+			struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 0 }, mk(kinds[k].level, kinds[k].layout, n, 8192, 12), 0, 0, 0 };
 			uint64_t ub, units, cap = geom_capacity(&p.to);
 			int64_t *most;
 			int *self;
@@ -363,8 +363,8 @@ static void test_reshape_orders(void)
 
 static void test_sizes(void)
 {
-	struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 1 << 20 }, mk(0, 0, 2, 65536, 100), 1 << 20, 0 };
-	struct pair q = { { LEVEL_PLAIN, 0, 4096, 1, 1 << 20 }, mk(6, 2, 5, 65536, 100), 1 << 20, 0 };
+	struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 1 << 20 }, mk(0, 0, 2, 65536, 100), 1 << 20, 0, 0 };
+	struct pair q = { { LEVEL_PLAIN, 0, 4096, 1, 1 << 20 }, mk(6, 2, 5, 65536, 100), 1 << 20, 0, 0 };
 	uint64_t off, len;
 
 	ok(pair_unit_bytes(&p) == 131072 && pair_unit_depth(&p) == 65536, "RAID0 over 2: a unit is one stripe");
@@ -460,6 +460,14 @@ static void test_meta(void)
 	ok(decodes(t, NULL), "a 32-character name is kept whole");
 	t = m; t.member_index = 3;
 	ok(decodes(t, "member index"), "a member index past the members is refused");
+	t = m; t.member[1].head_crc = 0x1234; t.member[1].head_known = 1; t.p.unsynced = 1;
+	meta_encode(&t, blk);
+	ok(meta_decode(blk, &out, &why) == 0 && out.member[1].head_crc == 0x1234 && out.member[1].head_known &&
+	   out.p.unsynced == 1, "a member's head crc and the old layout's sync state round-trip");
+	t = m; t.member[1].head_crc = 5;
+	ok(decodes(t, "head crc flag"), "a head crc without its flag is refused");
+	t = m; t.p.unsynced = 2;
+	ok(decodes(t, "sync state"), "an unknown sync state is refused");
 }
 
 static void test_mdsb(void)
@@ -502,7 +510,7 @@ static void test_mdsb(void)
 /* How often test 244 fires over a whole RAID0 migration from a plain disk. */
 static uint64_t next_dest_firings(uint32_t n, uint64_t units)
 {
-	struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 0 }, mk(0, 0, n, 65536, units), units * n * 65536, 0 };
+	struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 0 }, mk(0, 0, n, 65536, units), units * n * 65536, 0, 0 };
 	struct policy none = { 0, 0, 0, 0 };
 	uint64_t ckpt = 0, done = 0, fired = 0;
 
@@ -524,7 +532,7 @@ static uint64_t next_dest_firings(uint32_t n, uint64_t units)
 
 static void test_checkpoint(void)
 {
-	struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 1 << 30 }, mk(0, 0, 2, 65536, 8192), 1 << 30, 0 };
+	struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 1 << 30 }, mk(0, 0, 2, 65536, 8192), 1 << 30, 0, 0 };
 	struct policy every = { 100, 0, 1, 0 }, count = { 100, 0, 0, 0 }, none = { 0, 0, 0, 0 };
 
 	/* unit 0 writes nothing over its source (its member-0 chunk is where it is) */
@@ -545,6 +553,18 @@ static void test_checkpoint(void)
 	ok(ck_batch_end(&p, &count, 100, 102, 40, 1000) == 102 + 60, "batches stop at the unit limit");
 	ok(ck_batch_end(&p, &none, 10, 12, 0, 1000) == 20, "batches stop before overwriting uncheckpointed source");
 	ok(ck_batch_end(&p, &none, 10, 12, 0, 15) == 15, "batches stop at the caller's limit");
+	ok(ck_batch_end(&p, &(struct policy){ UINT64_MAX, 0, 0, 0 }, 10, 12, 1, 15) == 15,
+	   "a unit limit of 2^64 - 1 does not wrap the batch's end (issue 16, defect 11)");
+	{
+		/* RAID1 over 2 grown to 3: member 1 holds copy 1 where the new layout wants it */
+		struct pair g = { mk(1, 0, 2, 4096, 1 << 20), mk(1, 0, 3, 4096, 1 << 20), 1 << 20, 0, 0 };
+
+		ok(pair_is_identity(&g, 1, 8192, 8192), "a clean mirror's second copy is in place");
+		g.unsynced = 1;
+		ok(!pair_is_identity(&g, 1, 8192, 8192) && pair_is_identity(&g, 0, 8192, 8192),
+		   "an unsynced mirror: only copy 0 is in place, the others are rewritten (issue 16, defect 2)");
+	}
+
 	{
 		struct run r;
 
