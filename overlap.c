@@ -136,6 +136,27 @@ int pair_is_identity(const struct pair *p, uint32_t member, uint64_t moff, uint6
 }
 
 /*
+ * Does (member, moff), where the new layout puts the P parity of a stripe
+ * (`to`, geom_unmap's piece), already hold it? It does when the old layout
+ * is in sync and keeps P of the same stripe there over the same bytes: the
+ * same stripe width and chunk, the stripe whole within the data (past it
+ * the new parity is of zeros). Then the XOR of the same chunks is already
+ * on disk: RAID5 to RAID6 in a -6 layout writes Q alone.
+ */
+int pair_parity_in_place(const struct pair *p, uint32_t member, uint64_t moff, const struct piece *to)
+{
+	uint64_t sb = geom_stripe_bytes(&p->to);
+	struct piece from;
+
+	if (p->unsynced || to->kind != PIECE_P || member >= p->from.members ||
+	    p->from.chunk != p->to.chunk || geom_stripe_bytes(&p->from) != sb ||
+	    (to->stripe + 1) * sb > p->data_size)
+		return 0;
+	geom_unmap(&p->from, member, moff, &from);
+	return from.kind == PIECE_P && from.stripe == to->stripe;
+}
+
+/*
  * The source units whose read copy (copy 0 in the old layout) the writes
  * of the rank-th unit overwrite: returns the largest rank among them other
  * than its own, or -1 for none, and sets *self when it overwrites its own

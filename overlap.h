@@ -31,6 +31,7 @@ uint64_t pair_slot_bytes(const struct pair *p);
 uint32_t pair_members(const struct pair *p);
 void pair_unit_extent(const struct pair *p, uint64_t unit, uint64_t *off, uint64_t *len);
 int pair_is_identity(const struct pair *p, uint32_t member, uint64_t moff, uint64_t voff);
+int pair_parity_in_place(const struct pair *p, uint32_t member, uint64_t moff, const struct piece *to);
 uint64_t pair_unit_of(const struct pair *p, uint64_t rank);
 uint64_t pair_rank_of(const struct pair *p, uint64_t unit);
 void pair_unit_range(const struct pair *p, uint64_t from, uint64_t to, uint64_t *lo, uint64_t *hi);

@@ -5,7 +5,7 @@
  * whole stripes compute their parity in memory and write every copy and
  * parity chunk, gathering each member's pieces into as few calls as the
  * layout allows; the migration skips the pieces that already hold their
- * bytes (pair_is_identity). A write of part of a stripe reads the same
+ * bytes (pair_is_identity, pair_parity_in_place). A write of part of a stripe reads the same
  * window of every data chunk, patches it, and writes the window of the
  * chunks it touches and of the parity (write_window), so parity is always
  * computed from the data it covers: running a write again repairs whatever
@@ -314,13 +314,14 @@ static int write_member(const struct member_write *w)
 		n = pc.run < end - moff ? pc.run : end - moff;
 		if (skip)	/* identity holds within one chunk of both layouts */
 			n = pair_run(skip, w->m, moff, n);
+		if (skip && (pc.kind == PIECE_DATA ? pair_is_identity(skip, w->m, moff, pc.voff) :
+			     pair_parity_in_place(skip, w->m, moff, &pc))) {
+			e = gather_flush(d, &gt, 1);	/* already in place */
+			moff += n;
+			continue;
+		}
 		if (pc.kind == PIECE_DATA) {
 			ptr = w->buf + (pc.voff - first);
-			if (skip && pair_is_identity(skip, w->m, moff, pc.voff)) {
-				e = gather_flush(d, &gt, 1);
-				moff += n;
-				continue;
-			}
 		} else {
 			ptr = w->pbuf + ((pc.stripe - w->s0) * np + (pc.kind == PIECE_Q)) * g->chunk +
 			      moff % g->chunk;

@@ -564,7 +564,34 @@ static void test_checkpoint(void)
 		ok(!pair_is_identity(&g, 1, 8192, 8192) && pair_is_identity(&g, 0, 8192, 8192),
 		   "an unsynced mirror: only copy 0 is in place, the others are rewritten (issue 16, defect 2)");
 	}
+	{
+		/* RAID5 left-symmetric over 3 to RAID6 left-symmetric-6 over 4: P stays, Q is new */
+		struct pair q = { mk(5, 2, 3, 4096, 64), mk(6, 18, 4, 4096, 64), 64 * 8192, 0, 0 };
+		uint64_t kept = 0, parity = 0;
 
+		for (uint32_t m = 0; m < 4; m++) {
+			for (uint64_t moff = 0; moff < 64 * 4096; moff += 4096) {
+				struct piece pc;
+
+				geom_unmap(&q.to, m, moff, &pc);
+				parity += pc.kind == PIECE_P;
+				kept += pair_parity_in_place(&q, m, moff, &pc);
+			}
+		}
+		ok(parity == 64 && kept == 64, "RAID5 to RAID6 -6: every P is in place, only Q is written (issue 18)");
+		q.data_size -= 4096;
+		kept = 0;
+		for (uint32_t m = 0; m < 3; m++) {
+			struct piece pc;
+
+			geom_unmap(&q.to, m, 63 * 4096, &pc);
+			kept += pair_parity_in_place(&q, m, 63 * 4096, &pc);
+		}
+		ok(kept == 0, "a stripe partly past the data gets its parity written (of zeros past it)");
+		q.unsynced = 1;
+		ok(!pair_parity_in_place(&q, 0, 4096, &(struct piece){ .kind = PIECE_P, .stripe = 1 }),
+		   "an unsynced old array's parity is not trusted");
+	}
 	{
 		struct run r;
 
