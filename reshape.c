@@ -220,8 +220,9 @@ static int member_order(struct array *a, int count, struct mdsb *sb, const int *
  */
 static int volume_end(struct array *a, const struct pair *p, uint64_t *end)
 {
-	uint8_t *head = io_alloc(PROBE_HEAD);
-	int e = head ? geo_read(a, &p->from, head, 0, PROBE_HEAD) : -ENOMEM;
+	uint64_t cap = geom_capacity(&p->from), len = cap < PROBE_HEAD ? cap : PROBE_HEAD;
+	uint8_t *head = io_alloc(PROBE_HEAD);	/* zeros past a small volume's end */
+	int e = head ? geo_read(a, &p->from, head, 0, len) : -ENOMEM;
 
 	if (!e && probe_head_end(head, a->dev[0].sector, end))
 		e = -EINVAL;
