@@ -6,7 +6,7 @@ CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -std=gnu11
 LDLIBS  += -lpopt -lblkid -lz -lisal -lpthread
 
-CORE = layout.o overlap.o parity.o meta.o mdsb.o mdarray.o io.o atonce.o util.o journal.o checkpoint.o \
+CORE = layout.o fssize.o overlap.o parity.o meta.o mdsb.o mdarray.o io.o atonce.o util.o journal.o checkpoint.o \
        copy.o readahead.o volio.o array.o probe.o create.o reshape.o report.o estimate.o
 OBJS = raidmig.o convert.o access.o $(CORE)
 HDRS = $(wildcard *.h)

@@ -119,7 +119,9 @@ enum member_state array_member_state(struct dev *d, struct meta *m)
 static int same_geom(const struct geom *a, const struct geom *b)
 {
 	return a->level == b->level && a->layout == b->layout && a->chunk == b->chunk &&
-	       a->members == b->members && a->member_data == b->member_data;
+	       a->members == b->members && a->member_data == b->member_data &&
+	       a->moved_at == b->moved_at && a->moved_len == b->moved_len &&
+	       a->moved_to == b->moved_to && a->moved_member == b->moved_member;
 }
 
 /* The fields that must be identical on every member of one array. */
@@ -133,7 +135,7 @@ static int same_array(const struct meta *a, const struct meta *b)
 	    a->sector_size != b->sector_size ||
 	    a->journal_crc != b->journal_crc || a->journal_size != b->journal_size ||
 	    a->journal_data_crc != b->journal_data_crc || a->journal_flags != b->journal_flags ||
-	    a->source_crc != b->source_crc || a->ctime != b->ctime ||
+	    a->source_crc != b->source_crc || a->moved_crc != b->moved_crc || a->ctime != b->ctime ||
 	    a->md_events != b->md_events || strcmp(a->name, b->name))
 		return 0;
 	for (uint32_t i = 0; i < pair_members(&a->p); i++) {

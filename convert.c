@@ -674,6 +674,8 @@ int cmd_resume(char **args, int count)
 	 * ck_repair leaves the copy buffer holding the slot alone */
 	e = a.m.stage_len ? staged_load(&r) : 0;
 	if (!e)
+		e = moved_check(&r);
+	if (!e)
 		e = ck_repair(&r);
 	if (!e && a.m.stage_len)
 		e = restore_staged(&r);

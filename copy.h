@@ -6,6 +6,7 @@
 
 int migrate(struct run *r);
 int staged_load(struct run *r);
+int moved_check(struct run *r);
 int restore_staged(struct run *r);
 int volume_read(struct array *a, uint8_t *buf, uint64_t off, size_t len);
 uint64_t volume_size(const struct array *a);

@@ -137,19 +137,85 @@ int create_check_devices(struct dev *d, int count, int force, int *ours, const i
 	return 0;
 }
 
-/* The smallest member cannot hold `data` bytes of the source in the new layout. */
-static int too_small(struct dev *d, const struct pair *p, uint64_t data)
+/* How to make what ends at se->end end by byte `fit`: the commands for what it is. */
+static void how_to_shrink(const char *src, const struct source_end *se, uint64_t fit, char *buf, size_t len)
 {
-	struct pair q = *p;
-	uint64_t rows, have = p->to.member_data;
+	unsigned long long k = fit / 4096 * 4;	/* KiB, in whole 4 KiB blocks */
+
+	if (se->kind == END_FILESYSTEM && !strncmp(se->type, "ext", 3))
+		snprintf(buf, len, "shrink the filesystem: e2fsck -f %s && resize2fs %s %lluK", src, src, k);
+	else if (se->kind == END_PARTITIONS)
+		snprintf(buf, len, "shrink the filesystem in the last partition (resize2fs for ext4; xfs cannot shrink), then the partition to end before byte %llu (parted %s resizepart N %lluB, or sfdisk)",
+			 (unsigned long long)fit, src, (unsigned long long)fit - 1);
+	else if (!strcmp(se->type, "xfs"))
+		snprintf(buf, len, "xfs cannot shrink: copy its files off and make it again smaller (mkfs.xfs -d size=%lluk), or give the new array more room",
+			 k);
+	else if (!strcmp(se->type, "swap"))
+		snprintf(buf, len, "make the swap again smaller: swapoff %s; mkswap --size %lluK %s (it holds nothing to keep)",
+			 src, k, src);
+	else if (!strcmp(se->type, "btrfs"))
+		snprintf(buf, len, "shrink the btrfs (mounted: btrfs filesystem resize %lluK MOUNTPOINT)", k);
+	else if (!strcmp(se->type, "LVM2_member"))
+		snprintf(buf, len, "free the end of the physical volume (pvmove, lvreduce), then pvresize --setphysicalvolumesize %lluK %s",
+			 k, src);
+	else
+		snprintf(buf, len, "make its data end by byte %llu", (unsigned long long)fit);
+}
+
+/*
+ * No room for the source's data in the new array: nothing is written, and
+ * the message says by how much it must shrink and how, or that the array
+ * needs more room (RAID1 and two-copy RAID10 of a full disk hold less than
+ * the disk: no layout makes room there).
+ */
+static int no_room(const struct dev *d, const struct dev *small, const struct pair *p,
+		   const struct source_end *se, uint64_t end)
+{
+	uint64_t fit = p->to.member_data / pair_unit_depth(p) * pair_unit_bytes(p);
+	char need[32], got[32], how[320], name[64];
+
+	if (fit > geom_capacity(&p->to))
+		fit = geom_capacity(&p->to);
+	fit = fit / d[0].sector * d[0].sector;
+	fmt_size(need, sizeof(need), end - fit);
+	fmt_size(got, sizeof(got), fit);
+	how_to_shrink(d[0].path, se, fit, how, sizeof(how));
+	log_err("%s: %s ends at byte %llu, and %s over %u members holds %llu bytes (%s; %s is the smallest): nothing was written",
+		d[0].path, se->what, (unsigned long long)end, geom_level_name(&p->to, name, sizeof(name)),
+		p->to.members, (unsigned long long)fit, got, small->path);
+	log_err("to convert it, %s shrinks by %llu bytes (%s) first: %s; or give the new array more room (more or larger members)",
+		d[0].path, (unsigned long long)(end - fit), need, how);
+	return -EINVAL;
+}
+
+/*
+ * The source's data reaches into the place of its configuration area,
+ * bytes [room, data_size) of member 0: they move, before anything else is
+ * written, to the last member, at the top of its data area, past every
+ * row the new layout writes (`rows`), where the migration reads them
+ * (the old layout's moved tail, struct geom). Returns 0, or -EINVAL after
+ * a message when the new members lack that room.
+ */
+static int move_tail(struct pair *p, uint64_t room, uint64_t rows, const struct dev *to,
+		     const char *src, const char *what)
+{
+	uint64_t len = p->data_size - room, at;
 	char sz[32];
 
-	q.data_size = data;
-	rows = pair_units(&q) * pair_unit_depth(&q);
-	fmt_size(sz, sizeof(sz), rows > have ? rows - have : 0);
-	log_err("%s: too small: each member needs %llu bytes of data area for the source's %llu bytes of data over %u members (%s more)",
-		d->path, (unsigned long long)rows, (unsigned long long)data, p->to.members, sz);
-	return -EINVAL;
+	at = p->to.member_data > len ? (p->to.member_data - len) / META_BLOCK * META_BLOCK : 0;
+	if (at < rows) {
+		fmt_size(sz, sizeof(sz), rows + len - at);
+		log_err("%s: %s reaches %llu bytes into the place of the configuration area, and the new array has no free rows to move them to: the members need %s more",
+			src, what, (unsigned long long)len, sz);
+		return -EINVAL;
+	}
+	p->from.moved_at = room;
+	p->from.moved_len = len;
+	p->from.moved_to = at;
+	p->from.moved_member = p->to.members - 1;
+	log_verbose("%s: %s reaches %llu bytes into the configuration area's place: they move to %s at byte %llu first",
+		    src, what, (unsigned long long)len, to->path, (unsigned long long)at);
+	return 0;
 }
 
 /*
@@ -160,7 +226,8 @@ int create_geometry(struct dev *d, int n, const struct geom *want, int ours, str
 {
 	uint64_t room, end, rows, cap;
 	const char *why;
-	int small = 0, blank;
+	struct source_end se = { .kind = END_BLANK, .what = "its data" };
+	int small = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->to = *want;
@@ -197,11 +264,13 @@ int create_geometry(struct dev *d, int n, const struct geom *want, int ours, str
 	}
 	cap = geom_capacity(&p->to);
 	if (d[0].fd < 0)
-		end = room, blank = 1;	/* plan --size: a disk with no signature */
-	else if (probe_source_end(&d[0], room, ours, &end, &blank))
+		se.end = room;	/* plan --size: a disk with no signature */
+	else if (probe_source_end(&d[0], room, ours, &se))
 		return -EINVAL;
+	end = se.end;
+	log_verbose("%s: %s ends at byte %llu", d[0].path, se.what, (unsigned long long)end);
 	/* a source with no signature: its end up to its area is data, unless it is zeros */
-	if (blank && end > cap) {
+	if (se.kind == END_BLANK && end > cap) {
 		int z = d[0].fd < 0 ? 1 : probe_zero(&d[0], cap, end);
 
 		if (z < 0)
@@ -211,7 +280,7 @@ int create_geometry(struct dev *d, int n, const struct geom *want, int ours, str
 	}
 	end = (end + d[0].sector - 1) / d[0].sector * d[0].sector;
 	if (end > cap)
-		return too_small(&d[small], p, end);
+		return no_room(d, &d[small], p, &se, end);
 	if (end == 0) {
 		log_err("%s: holds no data to migrate", d[0].path);
 		return -EINVAL;
@@ -221,13 +290,41 @@ int create_geometry(struct dev *d, int n, const struct geom *want, int ours, str
 	/* every member needs the rows holding the data, in whole units */
 	rows = pair_units(p) * pair_unit_depth(p);
 	if (rows > p->to.member_data)
-		return too_small(&d[small], p, end);
+		return no_room(d, &d[small], p, &se, end);
+	if (end > room && move_tail(p, room, rows, &d[n - 1], d[0].path, se.what))
+		return -EINVAL;
 	why = pair_order(p);
 	if (why) {
 		log_err("cannot migrate: %s", why);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * Before anything else is written: the source's bytes in the place of its
+ * configuration area go to where its moved tail lives (move_tail), and are
+ * flushed there, so they are durable before the first metadata that points
+ * to them and before member 0's tail is overwritten. They must still be the
+ * bytes create_meta read (the devices are locked). Returns 0 or -errno
+ * after a message.
+ */
+static int write_moved_tail(struct run *r)
+{
+	const struct geom *g = &r->a->m.p.from;
+	struct dev *src = &r->a->dev[0], *dst = &r->a->dev[g->moved_member];
+	uint8_t *buf = io_alloc(g->moved_len);
+	int e = buf ? dev_read(src, buf, g->moved_len, g->moved_at) : -ENOMEM;
+
+	if (e)
+		log_err("%s: cannot read the bytes to move: %s", src->path, strerror(-e));
+	else if (!io_dry && crc_of(buf, g->moved_len) != r->a->m.moved_crc)
+		log_err("%s: its last bytes changed since they were read: nothing was written", src->path), e = -EIO;
+	else if ((e = dev_write(dst, buf, g->moved_len, g->moved_to)) || (e = dev_flush(dst)))
+		log_err("%s: moving %s's last bytes there failed: %s", dst->path, src->path, strerror(-e));
+	r->bytes_staged += g->moved_len;
+	free(buf);
+	return e;
 }
 
 /*
@@ -247,7 +344,7 @@ int create_geometry(struct dev *d, int n, const struct geom *want, int ours, str
  */
 int create_write_initial(struct run *r)
 {
-	int e = 0;
+	int e = r->a->m.p.from.moved_len ? write_moved_tail(r) : 0;
 
 	for (uint32_t k = 1; k <= r->a->n && !e; k++) {
 		uint32_t i = k % r->a->n;	/* 1, 2, ..., n - 1, then 0 */
@@ -262,6 +359,19 @@ int create_write_initial(struct run *r)
 	if (!e)
 		e = ck_flush_all(r);
 	return e;
+}
+
+/* crc32 of the source's bytes that move (struct geom's moved tail), where they are now. */
+static uint32_t moved_crc(struct dev *d, const struct geom *g, int *err)
+{
+	uint8_t *buf = io_alloc(g->moved_len);
+	uint32_t c = 0;
+
+	*err = !buf || dev_read(d, buf, g->moved_len, g->moved_at);
+	if (!*err)
+		c = crc_of(buf, g->moved_len);
+	free(buf);
+	return c;
 }
 
 /* The default array name: the source's file name, in md's characters. */
@@ -343,6 +453,8 @@ int create_meta(struct array *a, const struct pair *p, const struct journal *jp,
 		int err;
 
 		m->source_crc = array_source_crc(&a->dev[0], p->data_size, &err);
+		if (!err && p->from.moved_len)
+			m->moved_crc = moved_crc(&a->dev[0], &p->from, &err);
 		if (err) {
 			log_err("%s: cannot read", a->dev[0].path);
 			return -EIO;

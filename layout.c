@@ -48,6 +48,12 @@ const char *geom_check(const struct geom *g)
 {
 	uint32_t n = g->members;
 
+	if (g->moved_len && (g->level != LEVEL_PLAIN || g->moved_member < n || g->moved_member >= MAX_MEMBERS ||
+			     g->moved_at % META_BLOCK || g->moved_to % META_BLOCK ||
+			     g->moved_at + g->moved_len > g->member_data || g->moved_len > MAX_DISK_BYTES))
+		return "bad moved tail";
+	if (!g->moved_len && (g->moved_at || g->moved_to || g->moved_member))
+		return "bad moved tail";
 	if (g->level == LEVEL_PLAIN)
 		return n == 1 && g->chunk == META_BLOCK && g->layout == 0 ? 0 : "bad plain geometry";
 	if (n < MIN_MEMBERS || n > MAX_MEMBERS)
@@ -271,6 +277,31 @@ void geom_parity_members(const struct geom *g, uint64_t stripe, int *p, int *q)
  * offset layout); far copy f of it is f rows further down on member
  * (x + f * nc) mod n.
  */
+/*
+ * The moved tail (struct geom): (member, moff) and the run `n` of bytes
+ * that follow it there, taken to where the tail lives now; the run ends
+ * where the tail begins or ends.
+ */
+static uint64_t moved(const struct geom *g, uint32_t *member, uint64_t *moff, uint64_t n)
+{
+	uint64_t at = g->moved_at, end = at + g->moved_len;
+
+	if (!g->moved_len || *member != 0 || *moff >= end)
+		return n;
+	if (*moff < at)
+		return at - *moff < n ? at - *moff : n;
+	n = end - *moff < n ? end - *moff : n;
+	*member = g->moved_member;
+	*moff = g->moved_to + (*moff - at);
+	return n;
+}
+
+/* The devices a geometry's bytes lie on: its members, and where its tail moved. */
+uint32_t geom_devices(const struct geom *g)
+{
+	return g->moved_len && g->moved_member >= g->members ? g->moved_member + 1 : g->members;
+}
+
 uint64_t geom_map(const struct geom *g, uint64_t voff, uint32_t copy, uint32_t *member, uint64_t *moff)
 {
 	uint64_t c = voff / g->chunk, o = voff % g->chunk, n = g->members;
@@ -279,7 +310,7 @@ uint64_t geom_map(const struct geom *g, uint64_t voff, uint32_t copy, uint32_t *
 	case LEVEL_PLAIN:
 		*member = 0;
 		*moff = voff;
-		return voff < g->member_data ? g->member_data - voff : g->chunk - o;
+		return moved(g, member, moff, voff < g->member_data ? g->member_data - voff : g->chunk - o);
 	case LEVEL_RAID0:
 		*member = (uint32_t)(c % n);
 		*moff = c / n * g->chunk + o;
@@ -305,13 +336,15 @@ uint64_t geom_map(const struct geom *g, uint64_t voff, uint32_t copy, uint32_t *
 		*moff = s * g->chunk + o;
 	}
 	}
-	return g->chunk - o;
+	return moved(g, member, moff, g->chunk - o);
 }
 
 /*
  * What byte `moff` of `member` holds: a byte of data (its volume offset
  * and copy), or a byte of P or Q. Every member byte below member_data
- * holds one of them.
+ * holds one of them. The moved tail is not looked at: a pair never writes
+ * where it lives while it holds data (pair_check), nor reads member 0's
+ * bytes in its old place.
  */
 void geom_unmap(const struct geom *g, uint32_t member, uint64_t moff, struct piece *pc)
 {

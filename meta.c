@@ -32,6 +32,8 @@
  *        any metadata the devices carried before)
  *   256  member table: MAX_MEMBERS x { uuid[16], u64 size, u32 head crc,
  *        u32 1 if the head crc was recorded, else 0 }
+ *   768  the old layout's moved tail: u64 where it was on member 0, u64
+ *        length, u64 where it is, u32 the member it is on, u32 its crc32
  *  4092  u32 crc32 of bytes [0, 4092)
  */
 #include <string.h>
@@ -45,6 +47,7 @@ static const char magic[8] = { 'R', 'A', 'I', 'D', 'M', 'I', 'G', '1' };
 
 #define OFF_TABLE	256
 #define MEMBER_REC	32
+#define OFF_MOVED	(OFF_TABLE + MAX_MEMBERS * MEMBER_REC)
 #define OFF_CRC		(META_BLOCK - 4)
 
 static uint32_t block_crc(const uint8_t *buf)
@@ -108,6 +111,11 @@ void meta_encode(const struct meta *m, uint8_t *buf)
 		put32(r + 24, m->member[i].head_crc);
 		put32(r + 28, m->member[i].head_known);
 	}
+	put64(buf + OFF_MOVED, m->p.from.moved_at);
+	put64(buf + OFF_MOVED + 8, m->p.from.moved_len);
+	put64(buf + OFF_MOVED + 16, m->p.from.moved_to);
+	put32(buf + OFF_MOVED + 24, m->p.from.moved_member);
+	put32(buf + OFF_MOVED + 28, m->moved_crc);
 	put32(buf + OFF_CRC, block_crc(buf));
 }
 
@@ -161,6 +169,10 @@ static const char *check_fields(const struct meta *m)
 	used = (m->p.data_size + sb - 1) / sb * geom_stripe_depth(&m->p.from);
 	if (used > m->p.from.member_data)
 		used = m->p.from.member_data;
+	if (m->p.from.moved_len && used > m->p.from.moved_at)
+		used = m->p.from.moved_at;	/* the rest moved out of the configuration area's way */
+	if (!m->p.from.moved_len && m->moved_crc)
+		return "moved tail crc without a moved tail";
 	for (uint32_t i = 0; i < pair_members(&m->p); i++) {
 		uint64_t room = meta_data_room(&m->p, m->member[i].size);
 
@@ -222,6 +234,11 @@ int meta_decode(const uint8_t *buf, struct meta *m, const char **why)
 		m->member[i].head_crc = get32(r + 24);
 		m->member[i].head_known = get32(r + 28);
 	}
+	m->p.from.moved_at = get64(buf + OFF_MOVED);
+	m->p.from.moved_len = get64(buf + OFF_MOVED + 8);
+	m->p.from.moved_to = get64(buf + OFF_MOVED + 16);
+	m->p.from.moved_member = get32(buf + OFF_MOVED + 24);
+	m->moved_crc = get32(buf + OFF_MOVED + 28);
 	*why = check_fields(m);
 	return *why ? -1 : 0;
 }

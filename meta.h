@@ -42,6 +42,7 @@ struct meta {
 	uint32_t journal_data_crc; /* crc32 of the data of every file= record */
 	uint32_t journal_flags;	/* bit 0: a journal was given (it may be empty) */
 	uint32_t source_crc;	/* crc32 of the source's first bytes at creation */
+	uint32_t moved_crc;	/* crc32 of the moved tail (p.from.moved_*) as moved */
 	uint64_t ctime;		/* md's ctime and utime: creation, seconds */
 	uint64_t md_events;	/* md's events count in the final superblocks */
 	char name[MD_NAME_MAX + 1];	/* md's set_name */

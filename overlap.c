@@ -252,6 +252,13 @@ const char *pair_check(const struct pair *p)
 		return "data size larger than the volume";
 	if (pair_unit_bytes(p) > MAX_MEMBERS * (uint64_t)MAX_CHUNK * 8)
 		return "the unit of this pair of layouts is too large";
+	if (p->from.moved_len) {	/* never written while it holds data: past every row written */
+		uint64_t sb = geom_stripe_bytes(&p->to), rows = (p->data_size + sb - 1) / sb * geom_stripe_depth(&p->to);
+
+		if (p->from.moved_member >= p->to.members || p->from.moved_to < rows ||
+		    p->from.moved_to + p->from.moved_len > p->to.member_data)
+			return "the moved tail is not past the rows the new layout writes";
+	}
 	if (order_unsafe(p))
 		return p->descending ? "a unit would overwrite the source of one migrated after it, in either order" :
 		       "a unit would overwrite the source of a later unit: this migration cannot run in ascending order";

@@ -10,9 +10,12 @@
  *     writes a new one at the end of the volume.
  *   - a whole-disk ext2/3/4 filesystem: its size from its superblock
  *     (libblkid 2.38 does not report filesystem sizes).
- *   - any other signature: refused, raidmig cannot tell where it ends.
- *   - nothing: everything before the configuration area, which must then
- *     read as zeros.
+ *   - any other signature: the whole device (raidmig cannot tell where
+ *     it ends, so all of it is migrated).
+ *   - nothing: everything before the configuration area when the rest
+ *     reads as zeros, else the whole device.
+ * Data that reaches into the configuration area's place is moved out of
+ * its way first (create.c).
  */
 #define _GNU_SOURCE
 #include <blkid/blkid.h>
@@ -28,7 +31,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "bytes.h"
+#include "fssize.h"
 #include "layout.h"
 #include "meta.h"
 #include "probe.h"
@@ -124,34 +127,37 @@ static int partitions_end(blkid_probe pr, uint64_t *end)
 	return 0;
 }
 
-/* Size of an ext2/3/4 filesystem from its superblock (the 1024 bytes at 1024), or 0. */
-static uint64_t ext_size_of(const uint8_t *sb)
+/* What blkid's TYPE is, for messages. */
+static const char *format_name(const char *type)
 {
-	uint64_t blocks;
-	uint32_t log;
+	static char buf[48];
 
-	if (sb[0x38] != 0x53 || sb[0x39] != 0xEF)
-		return 0;
-	blocks = get32(sb + 4);
-	if (sb[0x60] & 0x80)	/* INCOMPAT_64BIT: s_blocks_count_hi */
-		blocks |= (uint64_t)get32(sb + 0x150) << 32;
-	log = get16(sb + 0x18);
-	if (log > 6 || blocks > (UINT64_MAX >> (10 + log)))
-		return 0;
-	return blocks << (10 + log);
+	if (!strcmp(type, "swap"))
+		return "swap area";
+	if (!strcmp(type, "LVM2_member"))
+		return "LVM2 physical volume";
+	if (!strcmp(type, "crypto_LUKS"))
+		return "LUKS volume";
+	snprintf(buf, sizeof(buf), "%s filesystem", type);
+	return buf;
 }
 
-static uint64_t ext_size(struct dev *d)
+/* Where the format blkid named `type` on the device ends (fs_size), or 0. */
+static uint64_t device_fs_size(struct dev *d, const char *type)
 {
-	uint8_t sb[1024];
+	uint8_t *head = io_alloc(FS_HEAD);
+	uint64_t n = d->size < FS_HEAD ? d->size : FS_HEAD, size = 0;
 
-	return dev_read(d, sb, sizeof(sb), 1024) ? 0 : ext_size_of(sb);
+	if (head && !dev_read(d, head, n, 0))
+		size = fs_size(type, head);
+	free(head);
+	return size;
 }
 
 /*
  * Where the data of a volume ends, from its first PROBE_HEAD bytes (an md
  * array's volume, read through its layout): the end of its last partition,
- * or the size of an ext2/3/4 filesystem. The head goes into a memory file
+ * or the size of a filesystem or volume format fs_size knows. The head goes into a memory file
  * that libblkid probes as it probes a disk, with the volume's logical
  * sector size (a GPT on 4096-byte sectors has its header at byte 4096 and
  * counts in 4096-byte LBAs). The file is made as large as any disk raidmig
@@ -172,15 +178,18 @@ int probe_head_end(const uint8_t *head, uint32_t sector, uint64_t *end)
 	if (!pr || blkid_probe_set_device(pr, fd, 0, (blkid_loff_t)MAX_DISK_BYTES) ||
 	    blkid_probe_set_sectorsize(pr, sector))
 		goto out;
-	blkid_probe_enable_superblocks(pr, 0);
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
 	blkid_probe_enable_partitions(pr, 1);
 	rc = blkid_do_safeprobe(pr);
 	if (rc == 0 && blkid_probe_lookup_value(pr, "PTTYPE", &type, NULL) == 0) {
 		partitions_end(pr, end);
 		rc = 0;
-	} else if (rc >= 0) {
-		*end = ext_size_of(head + 1024);
+	} else if (rc == 0 && blkid_probe_lookup_value(pr, "TYPE", &type, NULL) == 0) {
+		*end = fs_size(type, head);
 		rc = *end ? 0 : -1;
+	} else if (rc >= 0) {
+		rc = -1;
 	} else {
 		rc = -EIO;
 	}
@@ -225,34 +234,31 @@ int probe_zero(struct dev *d, uint64_t from, uint64_t to)
 	return z < 0 ? -EINVAL : z;
 }
 
-static int need_room(struct dev *d, uint64_t end, uint64_t limit, const char *what)
-{
-	char sz[32];
-
-	fmt_size(sz, sizeof(sz), end - limit);
-	log_err("%s: %s ends %llu bytes (%s) too late: free that much at the end of the disk for the configuration area",
-		d->path, what, (unsigned long long)(end - limit), sz);
-	return -EINVAL;
-}
-
 /*
  * Where the source's data ends; `limit` is where its configuration area
- * starts; `ours` says its tail holds raidmig's own metadata and md
+ * would start; `ours` says its tail holds raidmig's own metadata and md
  * superblock, from a conversion the user has let --force overwrite: that
  * superblock is then no signature of the source's, and its blocks are not
- * data. Returns 0 with *end <= limit, and *blank set when the source has
- * no signature (its data is everything before `limit`), or -EINVAL after a
- * message.
+ * data. Fills *se:
+ *   - a partition table: the end of the last partition;
+ *   - a whole-disk ext2/3/4 filesystem: its size;
+ *   - any other signature: the end of the device (raidmig cannot tell
+ *     where it ends, so all of it is data);
+ *   - none: `limit` if the bytes from there on are zeros (END_BLANK: the
+ *     data is everything before it), else the end of the device.
+ * The end may be past `limit`: create_geometry moves that tail out of the
+ * configuration area's way, or refuses. Returns 0, or -EINVAL after a
+ * message when the device cannot be probed or holds conflicting signatures.
  */
-int probe_source_end(struct dev *d, uint64_t limit, int ours, uint64_t *end, int *blank)
+int probe_source_end(struct dev *d, uint64_t limit, int ours, struct source_end *se)
 {
 	blkid_probe pr = new_probe(d);
 	const char *type = NULL;
 	char *raid[] = { "linux_raid_member", NULL };
-	uint64_t tail;
+	uint64_t tail, whole = d->size / d->sector * d->sector;
 	int rc, z;
 
-	*blank = 0;
+	memset(se, 0, sizeof(*se));
 	if (!pr) {
 		log_err("%s: cannot probe with libblkid", d->path);
 		return -EINVAL;
@@ -267,37 +273,35 @@ int probe_source_end(struct dev *d, uint64_t limit, int ours, uint64_t *end, int
 		return -EINVAL;
 	}
 	if (rc == 0 && blkid_probe_lookup_value(pr, "PTTYPE", &type, NULL) == 0) {
-		partitions_end(pr, end);
+		snprintf(se->type, sizeof(se->type), "%s", type);
+		snprintf(se->what, sizeof(se->what), "its last partition (%s partition table)", type);
+		se->kind = END_PARTITIONS;
+		partitions_end(pr, &se->end);
 		blkid_free_probe(pr);
-		return *end > limit ? need_room(d, *end, limit, "the last partition") : 0;
+		return 0;
 	}
 	if (rc == 0 && blkid_probe_lookup_value(pr, "TYPE", &type, NULL) == 0) {
-		char t[32];
-
-		snprintf(t, sizeof(t), "%s", type);
+		snprintf(se->type, sizeof(se->type), "%s", type);
 		blkid_free_probe(pr);
-		*end = strncmp(t, "ext", 3) ? 0 : ext_size(d);
-		if (!*end) {
-			log_err("%s: holds a %s signature and raidmig cannot tell where it ends: put it in a partition that ends before the last %llu bytes",
-				d->path, t, (unsigned long long)(d->size - limit));
-			return -EINVAL;
-		}
-		return *end > limit ? need_room(d, *end, limit, "the filesystem") : 0;
+		se->end = device_fs_size(d, se->type);
+		se->kind = se->end ? END_FILESYSTEM : END_UNKNOWN;
+		snprintf(se->what, sizeof(se->what), "its %s%s", format_name(se->type),
+			 se->end ? "" : " (where its data ends is not known: all of the device)");
+		if (!se->end)
+			se->end = whole;
+		return 0;
 	}
 	blkid_free_probe(pr);
-	*end = limit;
-	*blank = 1;
 	tail = ours ? meta_copy_offset(d->size, 0) : d->size;
 	z = area_is_zero(d, limit, tail);
 	if (z < 0) {
 		log_err("%s: cannot read the end of the disk", d->path);
 		return -EINVAL;
 	}
-	if (!z) {
-		log_err("%s: no partition table or filesystem found, and the last %llu bytes (the configuration area) are not zero: free them, or partition the disk so raidmig can see where the data ends",
-			d->path, (unsigned long long)(d->size - limit));
-		return -EINVAL;
-	}
+	se->kind = z ? END_BLANK : END_DEVICE;
+	se->end = z ? limit : tail / d->sector * d->sector;
+	snprintf(se->what, sizeof(se->what), z ? "its data (no signature, zeros at the end)" :
+		 "its data (no signature, not zeros at the end: all of the device)");
 	return 0;
 }
 

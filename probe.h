@@ -8,7 +8,17 @@
 #include "io.h"
 
 int probe_signature(struct dev *d, char *what, size_t len);
-int probe_source_end(struct dev *d, uint64_t limit, int ours, uint64_t *end, int *blank);
+/* Where a source's data ends, and what says so (probe_source_end). */
+enum end_kind { END_PARTITIONS, END_FILESYSTEM, END_UNKNOWN, END_BLANK, END_DEVICE };
+
+struct source_end {
+	uint64_t end;		/* bytes of data from byte 0 */
+	enum end_kind kind;	/* its last partition, a filesystem's size, ... */
+	char type[32];		/* the partition table's or filesystem's type */
+	char what[160];		/* for messages: "its ext4 filesystem" */
+};
+
+int probe_source_end(struct dev *d, uint64_t limit, int ours, struct source_end *se);
 int probe_zero(struct dev *d, uint64_t from, uint64_t to);
 
 #define PROBE_HEAD (1u << 20)	/* what probe_head_end looks at */

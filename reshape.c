@@ -289,7 +289,7 @@ int reshape_geometry(struct array *a, int count, const struct reshape_want *w, c
 		p->unsynced |= geom_redundancy(&p->from) > 0 && sb[i].resync_offset != MDSB_CLEAN;
 	n_new = w->members ? w->members : (uint32_t)count;
 	if (w->revert) {
-		p->to = (struct geom){ LEVEL_PLAIN, 0, META_BLOCK, 1, 0 };
+		p->to = (struct geom){ .level = LEVEL_PLAIN, .chunk = META_BLOCK, .members = 1 };
 		n_new = 1;
 	} else {
 		p->to.level = w->has_level ? w->level : p->from.level;

@@ -182,7 +182,7 @@ static int read_pieces(struct array *a, const struct geom *g, uint8_t *buf, uint
 	uint64_t pos = 0;
 	int e = 0;
 
-	gathers_init(gt, g->members);
+	gathers_init(gt, geom_devices(g));
 	while (pos < len && !e) {
 		uint32_t m;
 		uint64_t moff, n = geom_map(g, off + pos, 0, &m, &moff);
@@ -194,7 +194,7 @@ static int read_pieces(struct array *a, const struct geom *g, uint8_t *buf, uint
 			    gather_add(&a->dev[m], &gt[m], buf + pos, moff, n, 0);
 		pos += n;
 	}
-	for (uint32_t m = 0; m < g->members && !e; m++)
+	for (uint32_t m = 0; m < geom_devices(g) && !e; m++)
 		e = gather_flush(&a->dev[m], &gt[m], 0);
 	return e;
 }
@@ -245,7 +245,7 @@ static int read_parallel(struct array *a, const struct geom *g, uint8_t *buf, ui
 	uint32_t n = 0;
 	int e = 0;
 
-	for (uint32_t m = 0; m < g->members; m++) {
+	for (uint32_t m = 0; m < geom_devices(g); m++) {
 		uint64_t lanes = a->dev[m].direct && len >= READ_LANES * group ? READ_LANES : 1;
 
 		for (uint64_t l = 0; l < lanes; l++, n++) {
@@ -270,9 +270,9 @@ int geo_read(struct array *a, const struct geom *g, uint8_t *buf, uint64_t off, 
 {
 	int e, whole = 1;
 
-	for (uint32_t m = 0; m < g->members; m++)
+	for (uint32_t m = 0; m < geom_devices(g); m++)
 		whole = whole && !dev_missing(&a->dev[m]);
-	if (whole && !io_dry && g->members > 1 && len >= PARALLEL_MIN)
+	if (whole && !io_dry && geom_devices(g) > 1 && len >= PARALLEL_MIN)
 		e = read_parallel(a, g, buf, off, len);
 	else
 		e = read_pieces(a, g, buf, off, len, MAX_MEMBERS);
@@ -483,7 +483,7 @@ int geo_write(struct array *a, const struct geom *g, const uint8_t *data, uint64
 		struct gather gt[MAX_MEMBERS];
 		uint64_t pos = 0;
 
-		gathers_init(gt, g->members);
+		gathers_init(gt, geom_devices(g));
 		for (uint32_t c = 0; c < geom_copies(g) && !e; c++) {
 			for (pos = 0; pos < len && !e; ) {
 				uint32_t m;
@@ -494,7 +494,7 @@ int geo_write(struct array *a, const struct geom *g, const uint8_t *data, uint64
 				e = gather_add(&a->dev[m], &gt[m], (uint8_t *)data + pos, moff, n, 1);
 				pos += n;
 			}
-			for (uint32_t m = 0; m < g->members && !e; m++)
+			for (uint32_t m = 0; m < geom_devices(g) && !e; m++)
 				e = gather_flush(&a->dev[m], &gt[m], 1);
 		}
 		return e;

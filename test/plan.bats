@@ -52,7 +52,8 @@ plan_then_convert() {
 @test "plan refuses what convert refuses, and plans hypothetical disks" {
 	mksrc a.img 3M 0
 	blank 3M b.img
-	refused 2 "a.img: no partition table or filesystem found" "$RAIDMIG" plan --level 0 a.img b.img
+	refused 2 "a.img: its data \\(no signature, not zeros at the end: all of the device\\) ends at byte 3145728, and RAID1 over 2 members holds" \
+		"$RAIDMIG" plan --level 1 a.img b.img
 	refused 1 "plan: give either devices or --size and --members" "$RAIDMIG" plan --level 0 --size 1T --members 2 a.img
 	refused 1 "--size SIZE and --members N" "$RAIDMIG" plan --level 0 --size 1T
 	run "$RAIDMIG" plan --level 0 --size 16T --members 2 --json

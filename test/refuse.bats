@@ -63,7 +63,8 @@ convert() {
 @test "members too small" {
 	setup_images
 	blank 1M small.img
-	refused 2 "small.img: too small: each member needs [0-9]+ bytes of data area" convert a.img small.img
+	refused 2 "a.img: its data .* ends at byte [0-9]+, and RAID0 over 2 members holds [0-9]+ bytes .*small.img is the smallest\\): nothing was written" \
+		convert a.img small.img
 	blank 20K tiny.img
 	refused 2 "tiny.img: too small" convert tiny.img b.img
 }
@@ -107,18 +108,22 @@ convert() {
 	[ "$status" -eq 0 ]
 }
 
-@test "a source whose data reaches into the configuration area" {
+@test "a source whose data reaches into the configuration area is moved out of its way, not refused" {
+	# (issue 17: this was refused; test/sources.bats has the tools' defaults)
 	mksrc a.img 3M 0
 	blank 3M b.img
-	refused 2 "a.img: no partition table or filesystem found, and the last [0-9]+ bytes .* are not zero" convert a.img b.img
+	cp a.img want.img
+	run convert a.img b.img
+	[ "$status" -eq 0 ]
+	verify want.img a.img b.img
 	truncate -s 40M p.img
 	printf 'label: dos\nstart=2048\n' | sfdisk -q p.img
+	head -c 39M /dev/urandom | dd of=p.img bs=1M seek=1 conv=notrunc status=none
 	blank 40M q.img
-	refused 2 "p.img: the last partition ends [0-9]+ bytes .* too late" convert p.img q.img
-	truncate -s 8M s.img
-	mkswap -q s.img >/dev/null
-	blank 8M t.img
-	refused 2 "s.img: holds a swap signature and raidmig cannot tell where it ends" convert s.img t.img
+	cp p.img want.img
+	run convert p.img q.img
+	[ "$status" -eq 0 ]
+	verify want.img p.img q.img
 }
 
 @test "no terminal and no --yes: refused" {

@@ -38,7 +38,7 @@ static const struct { int32_t level; uint32_t layout; uint32_t min_n; } kinds[] 
 
 static struct geom mk(int32_t level, uint32_t layout, uint32_t n, uint32_t chunk, uint64_t stripes)
 {
-	struct geom g = { level, layout, chunk, n, 0 };
+	struct geom g = { .level = level, .layout = layout, .chunk = chunk, .members = n };
 
 	g.member_data = stripes * geom_stripe_depth(&g);
 	return g;
@@ -124,11 +124,11 @@ static void test_md_examples(void)
 	z = geom_q_sources(&la6, 2, slot);
 	ok(p[0] == 2 && q == 3 && z == 3 && slot[0] == 8 * 4096 && slot[1] == 6 * 4096 && slot[2] == 7 * 4096,
 	   "RAID6 left-asymmetric, 5 members, stripe 2: P 2, Q 3, Q order D2 D0 D1 (md-format.md 5.2)");
-	geom_map(&(struct geom){ 10, 0x102, 4096, 3, 3 * 8192 }, 4096, 1, &m, &o);
+	geom_map(&(struct geom){ .level = 10, .layout = 0x102, .chunk = 4096, .members = 3, .member_data = 3 * 8192 }, 4096, 1, &m, &o);
 	ok(m == 0 && o == 4096, "RAID10 n2, 3 members: chunk 1's second copy on member 0, row 1");
-	geom_map(&(struct geom){ 10, 0x10201, 4096, 4, 8 * 4096 }, 5 * 4096, 1, &m, &o);
+	geom_map(&(struct geom){ .level = 10, .layout = 0x10201, .chunk = 4096, .members = 4, .member_data = 8 * 4096 }, 5 * 4096, 1, &m, &o);
 	ok(m == 2 && o == 3 * 4096, "RAID10 o2, 4 members: chunk 5's second copy on member 2, row 3");
-	geom_unmap(&(struct geom){ 10, 0x10201, 4096, 4, 8 * 4096 }, 2, 3 * 4096, &pc);
+	geom_unmap(&(struct geom){ .level = 10, .layout = 0x10201, .chunk = 4096, .members = 4, .member_data = 8 * 4096 }, 2, 3 * 4096, &pc);
 	ok(pc.voff == 5 * 4096 && pc.copy == 1, "RAID10 o2 unmaps it back");
 }
 
@@ -195,7 +195,7 @@ static void test_clobbers(void)
 
 	for (size_t k = 0; k < NKINDS; k++) {
 		for (uint32_t n = kinds[k].min_n; n <= 6; n++) {
-			struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 0 }, mk(kinds[k].level, kinds[k].layout, n, 8192, 12), 0, 0, 0 };
+			struct pair p = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1 }, mk(kinds[k].level, kinds[k].layout, n, 8192, 12), 0, 0, 0 };
 			uint64_t ub, units, cap = geom_capacity(&p.to);
 			int64_t *most;
 			int *self;
@@ -333,7 +333,7 @@ static void test_reshape_orders(void)
 					memset(&p, 0, sizeof(p));
 					p.from = mk(kinds[a].level, kinds[a].layout, na, 4096, 10);
 					p.to = b < NKINDS ? mk(kinds[b].level, kinds[b].layout, nb, 4096u << (nb & 1), 1) :
-					       (struct geom){ LEVEL_PLAIN, 0, 4096, 1, 0 };
+					       (struct geom){ .level = LEVEL_PLAIN, .chunk = 4096, .members = 1 };
 					msize = p.from.member_data * 3 / 2 + 65536;
 					p.to.member_data = geom_round_member(&p.to, msize);
 					p.data_size = geom_capacity(&p.from) - 3 * 512;
@@ -361,10 +361,27 @@ static void test_reshape_orders(void)
 	   "every migration between layouts pair_order accepts is safe in its order, simulated sector by sector");
 }
 
+/* A plain source whose last bytes moved: the map follows them, and stops where they start. */
+static void test_moved(void)
+{
+	struct geom g = { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1, .member_data = 1 << 20,
+			  .moved_at = 960 << 10, .moved_len = 64 << 10, .moved_to = 300 << 10, .moved_member = 2 };
+	uint32_t m;
+	uint64_t o, n;
+
+	n = geom_map(&g, 900 << 10, 0, &m, &o);
+	ok(m == 0 && o == 900 << 10 && n == 60 << 10, "bytes before the moved tail stay, the run ends where it starts");
+	n = geom_map(&g, 970 << 10, 0, &m, &o);
+	ok(m == 2 && o == (310 << 10) && n == 54 << 10, "bytes in the moved tail map to where they moved");
+	ok(geom_devices(&g) == 3 && geom_check(&g) == NULL, "the moved tail's member counts as a device");
+	g.moved_at = 1000;
+	ok(geom_check(&g) != NULL, "a moved tail not in 4 KiB blocks is refused");
+}
+
 static void test_sizes(void)
 {
-	struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 1 << 20 }, mk(0, 0, 2, 65536, 100), 1 << 20, 0, 0 };
-	struct pair q = { { LEVEL_PLAIN, 0, 4096, 1, 1 << 20 }, mk(6, 2, 5, 65536, 100), 1 << 20, 0, 0 };
+	struct pair p = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1, .member_data = 1 << 20 }, mk(0, 0, 2, 65536, 100), 1 << 20, 0, 0 };
+	struct pair q = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1, .member_data = 1 << 20 }, mk(6, 2, 5, 65536, 100), 1 << 20, 0, 0 };
 	uint64_t off, len;
 
 	ok(pair_unit_bytes(&p) == 131072 && pair_unit_depth(&p) == 65536, "RAID0 over 2: a unit is one stripe");
@@ -377,9 +394,9 @@ static void test_sizes(void)
 	ok(geom_check(&p.to) == NULL, "a sane geometry passes");
 	p.to.members = 1;
 	ok(geom_check(&p.to) != NULL, "one member is refused");
-	ok(geom_check(&(struct geom){ 6, 2, 65536, 3, 65536 }) != NULL, "RAID6 over 3 is refused");
-	ok(geom_check(&(struct geom){ 10, 0x201, 65536, 4, 65536 }) != NULL, "RAID10 far layouts are refused");
-	ok(geom_capacity(&(struct geom){ 10, 0x102, 65536, 3, 6 * 65536 }) == 9 * 65536,
+	ok(geom_check(&(struct geom){ .level = 6, .layout = 2, .chunk = 65536, .members = 3, .member_data = 65536 }) != NULL, "RAID6 over 3 is refused");
+	ok(geom_check(&(struct geom){ .level = 10, .layout = 0x201, .chunk = 65536, .members = 4, .member_data = 65536 }) != NULL, "RAID10 far layouts are refused");
+	ok(geom_capacity(&(struct geom){ .level = 10, .layout = 0x102, .chunk = 65536, .members = 3, .member_data = 6 * 65536 }) == 9 * 65536,
 	   "RAID10 n2 over 3: 6 rows of 3 members hold 9 chunks");
 	ok(mdsb_offset(2048 * 512) == 2032 * 512 && mdsb_offset(1953525168ull * 512) == 1953525152ull * 512,
 	   "md's v1.0 superblock location (md-format.md 1.2 examples)");
@@ -396,7 +413,7 @@ static struct meta sample(void)
 	memcpy(m.array_uuid, "0123456789abcdef", 16);
 	m.generation = 7;
 	m.first_generation = 3;
-	m.p.from = (struct geom){ LEVEL_PLAIN, 0, 4096, 1, 1 << 20 };
+	m.p.from = (struct geom){ .level = LEVEL_PLAIN, .chunk = 4096, .members = 1, .member_data = 1 << 20 };
 	m.p.to = mk(5, 2, 3, 65536, 10);
 	m.p.data_size = 1 << 20;
 	m.sector_size = 512;
@@ -468,6 +485,14 @@ static void test_meta(void)
 	ok(decodes(t, "head crc flag"), "a head crc without its flag is refused");
 	t = m; t.p.unsynced = 2;
 	ok(decodes(t, "sync state"), "an unknown sync state is refused");
+	t = m; t.p.from.moved_at = 960 << 10; t.p.from.moved_len = 64 << 10; t.p.from.moved_member = 2;
+	t.p.from.moved_to = 9 << 16; t.moved_crc = 77;
+	meta_encode(&t, blk);
+	ok(meta_decode(blk, &out, &why) == 0 && !memcmp(&t, &out, sizeof(t)), "a moved tail round-trips");
+	t.p.from.moved_to = 4 << 16;
+	ok(decodes(t, "moved tail is not past the rows"), "a moved tail where the new layout writes is refused");
+	t.p.from.moved_to = 9 << 16; t.p.from.moved_member = 0;
+	ok(decodes(t, "bad moved tail"), "a moved tail on member 0 itself is refused");
 }
 
 static void test_mdsb(void)
@@ -510,7 +535,7 @@ static void test_mdsb(void)
 /* How often test 244 fires over a whole RAID0 migration from a plain disk. */
 static uint64_t next_dest_firings(uint32_t n, uint64_t units)
 {
-	struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 0 }, mk(0, 0, n, 65536, units), units * n * 65536, 0, 0 };
+	struct pair p = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1 }, mk(0, 0, n, 65536, units), units * n * 65536, 0, 0 };
 	struct policy none = { 0, 0, 0, 0 };
 	uint64_t ckpt = 0, done = 0, fired = 0;
 
@@ -532,7 +557,7 @@ static uint64_t next_dest_firings(uint32_t n, uint64_t units)
 
 static void test_checkpoint(void)
 {
-	struct pair p = { { LEVEL_PLAIN, 0, 4096, 1, 1 << 30 }, mk(0, 0, 2, 65536, 8192), 1 << 30, 0, 0 };
+	struct pair p = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1, .member_data = 1 << 30 }, mk(0, 0, 2, 65536, 8192), 1 << 30, 0, 0 };
 	struct policy every = { 100, 0, 1, 0 }, count = { 100, 0, 0, 0 }, none = { 0, 0, 0, 0 };
 
 	/* unit 0 writes nothing over its source (its member-0 chunk is where it is) */
@@ -667,6 +692,7 @@ int main(void)
 	test_clobbers();
 	test_reshape_orders();
 	test_sizes();
+	test_moved();
 	test_meta();
 	test_mdsb();
 	test_checkpoint();
