@@ -20,8 +20,50 @@
 #include "probe.h"
 #include "report.h"
 #include "reshape.h"
+#include "bytes.h"
 #include "util.h"
 #include "volio.h"
+
+/*
+ * An md superblock raidmig cannot take over, on a device without a v1.0
+ * one: metadata 1.1 (at byte 0) or 1.2 (at 4 KiB), whose data starts past
+ * the superblock, or 0.90 (64 KiB-aligned near the end), which mdadm
+ * converts to 1.0 in place. Says what to do, without --force: taking such a
+ * device as a plain disk or an added member destroys its array. Returns 1
+ * after a message, 0 if there is none, -EIO when it cannot be read.
+ */
+static int other_metadata(struct dev *d)
+{
+	uint8_t *b = io_alloc(MDSB_BYTES);
+	uint64_t at[3] = { 4096, 0, (d->size & ~(uint64_t)0xffff) - 0x10000 };
+	const char *ver[3] = { "1.2", "1.1", "0.90" };
+	int found = -1;
+
+	for (int k = 0; b && k < 3 && found < 0 && d->size >= 0x20000; k++) {
+		if (dev_read(d, b, MDSB_BYTES, at[k])) {
+			free(b);
+			log_err("%s: cannot read", d->path);
+			return -EIO;
+		}
+		if (get32(b) == MDSB_MAGIC && get32(b + 4) == (k < 2 ? 1u : 0u) &&
+		    (k == 2 || get64(b + 144) * 512 == at[k]))
+			found = k;
+	}
+	if (found == 2) {
+		log_err("%s: a member of an md array with metadata 0.90 (RAID%d over %u): raidmig migrates metadata 1.0, to which mdadm converts it in place: mdadm --assemble /dev/mdN --update=metadata <all its members>, then mdadm --stop /dev/mdN, then run raidmig again; nothing was written",
+			d->path, (int32_t)get32(b + 28), get32(b + 40));
+	} else if (found >= 0) {
+		char name[33];
+
+		memcpy(name, b + 32, 32);
+		name[32] = 0;
+		log_err("%s: a member of md array %s (metadata %s, RAID%d over %u, data from byte %llu): raidmig migrates md arrays with metadata 1.0 (data from byte 0); %s is not supported yet, and nothing was written. md reshapes it itself (mdadm --grow); to reuse the disk instead, stop the array and clear its superblock (mdadm --zero-superblock %s)",
+			d->path, name, ver[found], (int32_t)get32(b + 72), get32(b + 92),
+			(unsigned long long)get64(b + 128) * 512, ver[found], d->path);
+	}
+	free(b);
+	return found >= 0;
+}
 
 /*
  * The md superblock of each device, and which carry one that raidmig may
@@ -34,13 +76,15 @@ int reshape_find(struct dev *d, int count, struct mdsb *sb, int *is_md)
 
 	for (int i = 0; i < count; i++) {
 		const char *why = "";
+		int v1_0 = array_read_md(&d[i], &sb[i], &why) == 0;
 
-		is_md[i] = array_read_md(&d[i], &sb[i], &why) == 0 &&
-			   !(sb[i].feature_map & MDSB_FEATURE_RAIDMIG);
+		is_md[i] = v1_0 && !(sb[i].feature_map & MDSB_FEATURE_RAIDMIG);
 		if (why && !strcmp(why, "read error")) {
 			log_err("%s: cannot read", d[i].path);
 			return -EIO;
 		}
+		if (!v1_0 && other_metadata(&d[i]))
+			return -EINVAL;
 		found += is_md[i];
 	}
 	return found;
@@ -67,8 +111,8 @@ int reshape_partial(const struct dev *d, int count, const struct mdsb *sb, const
 	if (first < 0 || have >= (int)sb[first].raid_disks)
 		return 0;
 	uuid_md(sb[first].set_uuid, u);
-	log_err("%s: carries the md superblock of array %s (%s, %u members), and %d of its members are given: to migrate the array give all of them; if the superblock is stale (the disk was reused), clear it (raidmig wipe, or mdadm --zero-superblock) or use --force to take %s as a plain disk",
-		d[first].path, u, sb[first].set_name, sb[first].raid_disks, have, d[first].path);
+	log_err("%s: carries the md superblock of array %s (%s, %u members), and %d of its members are given: to migrate the array give all of them; if the superblock is stale (the disk was reused), clear it first (raidmig wipe for an array raidmig made, mdadm --zero-superblock for others); nothing was written",
+		d[first].path, u, sb[first].set_name, sb[first].raid_disks, have);
 	return 1;
 }
 

@@ -154,7 +154,7 @@ wait_for() {
 	"$RAIDMIG" convert --level 1 --yes --chunk 4K a.img b.img >/dev/null
 	mkfs.ext4 -q -F a.img 2M
 	blank 3M d.img
-	refused 2 "a.img: carries the md superblock of array .* 1 of its members are given: .* use --force to take a.img as a plain disk" \
+	refused 2 "a.img: carries the md superblock of array .* 1 of its members are given: .* clear it first \\(raidmig wipe for an array raidmig made" \
 		"$RAIDMIG" convert --level 0 --yes a.img d.img
 	# --force overwrites a finished conversion's metadata; the new ext4 is the data
 	cp a.img a2.img

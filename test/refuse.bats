@@ -136,7 +136,7 @@ convert() {
 	convert a.img b.img >/dev/null
 	# a finished array's member: part of an md array (give all of it to
 	# migrate it), or reused (--force, or wipe)
-	refused 2 "a.img: carries the md superblock of array .* and 1 of its members are given: .*raidmig wipe.*--force" \
+	refused 2 "a.img: carries the md superblock of array .* and 1 of its members are given: .*raidmig wipe.*nothing was written" \
 		convert a.img c.img
 	refused 2 "b.img: carries the md superblock of array" convert c.img b.img
 	rm -- *.img

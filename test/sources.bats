@@ -132,3 +132,58 @@ converted() {
 	mkfs.xfs -q -f a.img
 	refused 2 "xfs cannot shrink" "$RAIDMIG" convert --yes --level 1 a.img b.img
 }
+
+# othermd VERSION FILE...: md superblocks of one RAID5 as mdadm writes
+# metadata 1.2 (at 4 KiB, data from 1 MiB), 1.1 (at byte 0) or 0.90 (64
+# KiB-aligned near the end) on each FILE
+othermd() {
+	local v=$1
+	shift
+	python3 - "$v" "$@" <<-'PY'
+	import os, struct, sys
+	sys.path.insert(0, os.environ["TOP"] + "/test")
+	import mdread
+	v, files = sys.argv[1], sys.argv[2:]
+	uuid = os.urandom(16)
+	for role, name in enumerate(files):
+	    size = os.path.getsize(name)
+	    with open(name, "r+b") as f:
+	        if v == "0.90":
+	            sb = bytearray(4096)
+	            struct.pack_into("<IIII", sb, 0, 0xA92B4EFC, 0, 90, 0)
+	            struct.pack_into("<II", sb, 28, 5, (size >> 10) - 64)
+	            struct.pack_into("<I", sb, 40, len(files))
+	            f.seek((size & ~0xFFFF) - 0x10000)
+	        else:
+	            so = 8 if v == "1.2" else 0
+	            fields = dict(set_uuid=uuid, set_name=b"host:data", ctime=1600000000, level=5, layout=2,
+	                          size=(size >> 9) - 2048, chunksize=1024, raid_disks=len(files),
+	                          data_offset=2048, data_size=(size >> 9) - 2048, super_offset=so,
+	                          dev_number=role, device_uuid=os.urandom(16), utime=1600000000,
+	                          events=20, resync_offset=mdread.MAX_SECTOR)
+	            sb = mdread.build_superblock(fields, list(range(len(files))), 128)
+	            f.seek(so * 512)
+	        f.write(sb)
+	PY
+}
+
+@test "md arrays with metadata 1.2, 1.1 and 0.90: refused with what to do, never --force, nothing written" {
+	export TOP
+	for v in 1.2 1.1 0.90; do
+		rm -f ./*.img
+		truncate -s 8M a.img b.img c.img d.img
+		othermd "$v" a.img b.img c.img
+		[ "$v" = 0.90 ] || [ "$(blkid -p -o value -s TYPE b.img)" = linux_raid_member ]
+		if [ "$v" = 0.90 ]; then
+			want="metadata 0.90 .*mdadm --assemble /dev/mdN --update=metadata"
+		else
+			want="a member of md array host:data \\(metadata $v, RAID5 over 3, data from byte 1048576\\).*not supported yet, and nothing was written"
+		fi
+		# the whole array, one member as a plain source, one as an added member
+		for args in "a.img b.img c.img d.img" "--level 0 b.img d.img" "--level 0 d.img b.img" "--force --level 0 d.img b.img"; do
+			refused 2 "$want" "$RAIDMIG" convert --yes $args
+			[[ "$output" != *"use --force"* ]]
+		done
+		refused 2 "$want" "$RAIDMIG" plan --level 6 a.img b.img c.img d.img
+	done
+}
