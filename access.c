@@ -94,6 +94,7 @@ int cmd_cat(char **args, int count)
 	static struct array a;
 	uint64_t size, off = 0;
 	uint8_t *buf = NULL;
+	size_t blen;
 	int fd = 1, rc = EXIT_OK;
 	const char *name = opt.output ? opt.output : "standard output";
 
@@ -114,10 +115,11 @@ int cmd_cat(char **args, int count)
 		rc = EXIT_REFUSED;
 		goto out;
 	}
-	buf = io_alloc(CAT_BYTES);
 	size = volume_size(&a);
+	blen = size < CAT_BYTES ? (size_t)size : CAT_BYTES;
+	buf = io_alloc(blen);
 	while (buf && off < size) {
-		size_t n = size - off < CAT_BYTES ? (size_t)(size - off) : CAT_BYTES;
+		size_t n = size - off < blen ? (size_t)(size - off) : blen;
 
 		int e = volume_read(&a, buf, off, n);
 

@@ -118,6 +118,8 @@ static int run_init(struct run *r, struct array *a, struct journal *j)
 	r->j = j;
 	r->stop = &stop_flag;
 	r->buflen = BUF_BYTES / ub * ub;
+	if (r->buflen > pair_units(p) * ub)
+		r->buflen = pair_units(p) * ub;	/* a small volume: no more than it holds */
 	if (r->buflen < ub)
 		r->buflen = ub;
 	r->pbuflen = r->buflen / geom_stripe_bytes(&p->to) * geom_parities(&p->to) * p->to.chunk;
