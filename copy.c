@@ -191,30 +191,29 @@ static int load_staged(struct array *a, uint8_t *buf)
 }
 
 /*
- * Resume, before anything is written: the moved tail (struct geom) that
- * units not yet migrated will read must match the crc recorded when it
- * moved. Without a journal nothing else writes it; host writes change it
- * by design, so with one it is not checked. Returns 0, or -EBADMSG after a
- * message.
+ * Resume, before anything is written: the moved tail (struct geom) must
+ * match the crc recorded when it moved. Without a journal nothing writes
+ * it until the migration is complete (the new layout never writes where it
+ * lives: pair_check); host writes change it by design, so with a journal
+ * it is not checked. Returns 0, or -EBADMSG after a message.
  */
 int moved_check(struct run *r)
 {
 	const struct meta *m = &r->a->m;
 	const struct geom *g = &m->p.from;
-	uint64_t run;
 	uint8_t *buf;
 	int e;
 
-	if (!g->moved_len || (m->journal_flags & JOURNAL_GIVEN) ||
-	    pair_migrated(&m->p, m->progress, g->moved_at + g->moved_len - 1, &run))
+	if (!g->moved_len || (m->journal_flags & JOURNAL_GIVEN))
 		return 0;
-	buf = io_alloc(g->moved_len);
-	e = buf ? dev_read(&r->a->dev[g->moved_member], buf, g->moved_len, g->moved_to) : -ENOMEM;
+	buf = io_alloc(g->moved_len * g->members);
+	e = buf ? dev_read(&r->a->dev[g->moved_member], buf, g->moved_len * g->members, g->moved_to) : -ENOMEM;
 	if (e)
-		log_err("%s: cannot read the source's moved bytes: %s", r->a->dev[g->moved_member].path, strerror(-e));
-	else if (crc_of(buf, g->moved_len) != m->moved_crc)
-		log_err("%s: the source's last %llu bytes, moved to byte %llu there, do not match their crc32: refusing to go on with them",
-			r->a->dev[g->moved_member].path, (unsigned long long)g->moved_len,
+		log_err("%s: cannot read the old layout's moved bytes: %s", r->a->dev[g->moved_member].path,
+			strerror(-e));
+	else if (crc_of(buf, g->moved_len * g->members) != m->moved_crc)
+		log_err("%s: the old layout's last %llu bytes, moved to byte %llu there, do not match their crc32: refusing to go on with them",
+			r->a->dev[g->moved_member].path, (unsigned long long)(g->moved_len * g->members),
 			(unsigned long long)g->moved_to), e = -EBADMSG;
 	free(buf);
 	return e;

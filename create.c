@@ -302,27 +302,31 @@ int create_geometry(struct dev *d, int n, const struct geom *want, int ours, str
 }
 
 /*
- * Before anything else is written: the source's bytes in the place of its
- * configuration area go to where its moved tail lives (move_tail), and are
- * flushed there, so they are durable before the first metadata that points
- * to them and before member 0's tail is overwritten. They must still be the
- * bytes create_meta read (the devices are locked). Returns 0 or -errno
- * after a message.
+ * Before anything else is written: the old layout's bytes in the place of
+ * the configuration area (each old member's, a plain source's alone) go to
+ * where its moved tail lives, and are flushed there, so they are durable
+ * before the first metadata that points to them and before any old
+ * member's tail is overwritten. They must still be the bytes create_meta
+ * read (the devices are locked). Returns 0 or -errno after a message.
  */
 static int write_moved_tail(struct run *r)
 {
 	const struct geom *g = &r->a->m.p.from;
-	struct dev *src = &r->a->dev[0], *dst = &r->a->dev[g->moved_member];
-	uint8_t *buf = io_alloc(g->moved_len);
-	int e = buf ? dev_read(src, buf, g->moved_len, g->moved_at) : -ENOMEM;
+	struct dev *dst = &r->a->dev[g->moved_member];
+	uint8_t *buf = io_alloc(g->moved_len * g->members);
+	int e = buf ? 0 : -ENOMEM;
 
-	if (e)
-		log_err("%s: cannot read the bytes to move: %s", src->path, strerror(-e));
-	else if (!io_dry && crc_of(buf, g->moved_len) != r->a->m.moved_crc)
-		log_err("%s: its last bytes changed since they were read: nothing was written", src->path), e = -EIO;
-	else if ((e = dev_write(dst, buf, g->moved_len, g->moved_to)) || (e = dev_flush(dst)))
-		log_err("%s: moving %s's last bytes there failed: %s", dst->path, src->path, strerror(-e));
-	r->bytes_staged += g->moved_len;
+	for (uint32_t i = 0; i < g->members && !e; i++) {
+		e = dev_read(&r->a->dev[i], buf + i * g->moved_len, g->moved_len, g->moved_at);
+		if (e)
+			log_err("%s: cannot read the bytes to move: %s", r->a->dev[i].path, strerror(-e));
+	}
+	if (!e && !io_dry && crc_of(buf, g->moved_len * g->members) != r->a->m.moved_crc)
+		log_err("%s: the bytes to move changed since they were read: nothing was written",
+			r->a->dev[0].path), e = -EIO;
+	if (!e && ((e = dev_write(dst, buf, g->moved_len * g->members, g->moved_to)) || (e = dev_flush(dst))))
+		log_err("%s: moving the old layout's last bytes there failed: %s", dst->path, strerror(-e));
+	r->bytes_staged += g->moved_len * g->members;
 	free(buf);
 	return e;
 }
@@ -361,15 +365,16 @@ int create_write_initial(struct run *r)
 	return e;
 }
 
-/* crc32 of the source's bytes that move (struct geom's moved tail), where they are now. */
+/* crc32 of the bytes that move (struct geom's moved tail), where they are now, member by member. */
 static uint32_t moved_crc(struct dev *d, const struct geom *g, int *err)
 {
-	uint8_t *buf = io_alloc(g->moved_len);
-	uint32_t c = 0;
+	uint8_t *buf = io_alloc(g->moved_len * g->members);
 
-	*err = !buf || dev_read(d, buf, g->moved_len, g->moved_at);
-	if (!*err)
-		c = crc_of(buf, g->moved_len);
+	*err = !buf;
+	for (uint32_t i = 0; i < g->members && !*err; i++)
+		*err = !!dev_read(&d[i], buf + i * g->moved_len, g->moved_len, g->moved_at);
+	uint32_t c = *err ? 0 : crc_of(buf, g->moved_len * g->members);
+
 	free(buf);
 	return c;
 }
@@ -454,7 +459,7 @@ int create_meta(struct array *a, const struct pair *p, const struct journal *jp,
 
 		m->source_crc = array_source_crc(&a->dev[0], p->data_size, &err);
 		if (!err && p->from.moved_len)
-			m->moved_crc = moved_crc(&a->dev[0], &p->from, &err);
+			m->moved_crc = moved_crc(a->dev, &p->from, &err);
 		if (err) {
 			log_err("%s: cannot read", a->dev[0].path);
 			return -EIO;

@@ -43,19 +43,28 @@ static int valid_r6_layout(uint32_t l)
 	return l <= 5 || (l >= 8 && l <= 10) || (l >= 16 && l <= 20);
 }
 
-/* Returns NULL if raidmig can build and read this geometry, else why not. */
-const char *geom_check(const struct geom *g)
+/* geom_check's part for the moved tail, once the rest is known good. */
+static const char *moved_check(const struct geom *g)
 {
 	uint32_t n = g->members;
 
-	if (g->moved_len && (g->level != LEVEL_PLAIN || g->moved_member < n || g->moved_member >= MAX_MEMBERS ||
+	if (g->moved_len && (g->moved_member < n || g->moved_member >= MAX_MEMBERS ||
+			     (g->level != LEVEL_PLAIN && g->moved_at % geom_stripe_depth(g)) ||
 			     g->moved_at % META_BLOCK || g->moved_to % META_BLOCK ||
 			     g->moved_at + g->moved_len > g->member_data || g->moved_len > MAX_DISK_BYTES))
 		return "bad moved tail";
 	if (!g->moved_len && (g->moved_at || g->moved_to || g->moved_member))
 		return "bad moved tail";
+	return 0;
+}
+
+/* Returns NULL if raidmig can build and read this geometry, else why not. */
+const char *geom_check(const struct geom *g)
+{
+	uint32_t n = g->members;
+
 	if (g->level == LEVEL_PLAIN)
-		return n == 1 && g->chunk == META_BLOCK && g->layout == 0 ? 0 : "bad plain geometry";
+		return n == 1 && g->chunk == META_BLOCK && g->layout == 0 ? moved_check(g) : "bad plain geometry";
 	if (n < MIN_MEMBERS || n > MAX_MEMBERS)
 		return "member count out of range";
 	if (g->chunk < MIN_CHUNK || g->chunk > MAX_CHUNK || (g->chunk & (g->chunk - 1)))
@@ -91,7 +100,7 @@ const char *geom_check(const struct geom *g)
 		return "member data size not a multiple of the stripe depth";
 	if (g->member_data > (UINT64_MAX / 4) / n)
 		return "member data size too large";
-	return 0;
+	return moved_check(g);
 }
 
 /* "RAID5 left-symmetric" and the like, for messages. */
@@ -280,19 +289,20 @@ void geom_parity_members(const struct geom *g, uint64_t stripe, int *p, int *q)
 /*
  * The moved tail (struct geom): (member, moff) and the run `n` of bytes
  * that follow it there, taken to where the tail lives now; the run ends
- * where the tail begins or ends.
+ * where the tail begins or ends. Every member byte of the layout, data or
+ * parity, goes through here on its way to a disk.
  */
-static uint64_t moved(const struct geom *g, uint32_t *member, uint64_t *moff, uint64_t n)
+uint64_t geom_moved(const struct geom *g, uint32_t *member, uint64_t *moff, uint64_t n)
 {
 	uint64_t at = g->moved_at, end = at + g->moved_len;
 
-	if (!g->moved_len || *member != 0 || *moff >= end)
+	if (!g->moved_len || *member >= g->members || *moff >= end)
 		return n;
 	if (*moff < at)
 		return at - *moff < n ? at - *moff : n;
 	n = end - *moff < n ? end - *moff : n;
+	*moff = g->moved_to + *member * g->moved_len + (*moff - at);
 	*member = g->moved_member;
-	*moff = g->moved_to + (*moff - at);
 	return n;
 }
 
@@ -310,7 +320,7 @@ uint64_t geom_map(const struct geom *g, uint64_t voff, uint32_t copy, uint32_t *
 	case LEVEL_PLAIN:
 		*member = 0;
 		*moff = voff;
-		return moved(g, member, moff, voff < g->member_data ? g->member_data - voff : g->chunk - o);
+		return geom_moved(g, member, moff, voff < g->member_data ? g->member_data - voff : g->chunk - o);
 	case LEVEL_RAID0:
 		*member = (uint32_t)(c % n);
 		*moff = c / n * g->chunk + o;
@@ -336,7 +346,7 @@ uint64_t geom_map(const struct geom *g, uint64_t voff, uint32_t copy, uint32_t *
 		*moff = s * g->chunk + o;
 	}
 	}
-	return moved(g, member, moff, g->chunk - o);
+	return geom_moved(g, member, moff, g->chunk - o);
 }
 
 /*

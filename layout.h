@@ -41,10 +41,11 @@ struct geom {
 	uint32_t members;	/* raid_disks */
 	uint64_t member_data;	/* bytes of each member holding data (md's size) */
 	/*
-	 * The moved tail: bytes [moved_at, moved_at + moved_len) of member 0
-	 * live at moved_to on member moved_member, past the members of the
-	 * layout (a plain source whose data reaches into the place of the new
-	 * array's configuration area: raidmig moved them first). None when
+	 * The moved tail: bytes [moved_at, moved_at + moved_len) of member i
+	 * (every member) live at moved_to + i * moved_len on member
+	 * moved_member, past the members of the layout: a source whose data
+	 * reaches into the place of the new array's configuration area, a plain
+	 * disk or an md array used to the end, had them moved first. None when
 	 * moved_len is 0.
 	 */
 	uint64_t moved_at, moved_len, moved_to;
@@ -85,6 +86,7 @@ uint64_t geom_round_member(const struct geom *g, uint64_t bytes);
 
 uint64_t geom_map(const struct geom *g, uint64_t voff, uint32_t copy, uint32_t *member, uint64_t *moff);
 uint32_t geom_devices(const struct geom *g);
+uint64_t geom_moved(const struct geom *g, uint32_t *member, uint64_t *moff, uint64_t n);
 void geom_unmap(const struct geom *g, uint32_t member, uint64_t moff, struct piece *p);
 void geom_parity_members(const struct geom *g, uint64_t stripe, int *p, int *q);
 int geom_q_sources(const struct geom *g, uint64_t stripe, int64_t *slot_voff);

@@ -256,7 +256,7 @@ const char *pair_check(const struct pair *p)
 		uint64_t sb = geom_stripe_bytes(&p->to), rows = (p->data_size + sb - 1) / sb * geom_stripe_depth(&p->to);
 
 		if (p->from.moved_member >= p->to.members || p->from.moved_to < rows ||
-		    p->from.moved_to + p->from.moved_len > p->to.member_data)
+		    p->from.moved_to + p->from.members * p->from.moved_len > p->to.member_data)
 			return "the moved tail is not past the rows the new layout writes";
 	}
 	if (order_unsafe(p))

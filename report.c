@@ -146,6 +146,11 @@ void report_plan(const struct run *r, int json, const struct disk_model *m,
 		       (unsigned long long)io_stats.durable_writes,
 		       (unsigned long long)r->bytes_staged, (unsigned long long)io_stats.bytes_read,
 		       (unsigned long long)io_stats.bytes_written);
+		printf(", \"moved_bytes\": %llu", (unsigned long long)(p->from.moved_len * p->from.members));
+		if (p->from.moved_len)
+			printf(", \"moved\": {\"at\": %llu, \"length\": %llu, \"to_member\": %u, \"to\": %llu}",
+			       (unsigned long long)p->from.moved_at, (unsigned long long)p->from.moved_len,
+			       p->from.moved_member, (unsigned long long)p->from.moved_to);
 		if (m)
 			printf(", \"estimate\": {\"disk\": \"%s\", \"mb_per_s\": %g, \"flush_ms\": %g, "
 			       "\"seek_ms\": %g, \"seconds\": %.1f, \"copy_seconds\": %.1f, "
@@ -167,6 +172,13 @@ void report_plan(const struct run *r, int json, const struct disk_model *m,
 	printf("configuration area  %s per member (staging slot, 2 metadata copies, md superblock)\n", cfg);
 	printf("data to migrate     %s in %llu units of %llu bytes\n", data,
 	       (unsigned long long)r->units_copied, (unsigned long long)pair_unit_bytes(p));
+	if (p->from.moved_len)
+		printf("moved first         %llu bytes at byte %llu of %s to member %u at byte %llu\n"
+		       "                    (the source's end, in the configuration area's place)\n",
+		       (unsigned long long)p->from.moved_len,
+		       (unsigned long long)p->from.moved_at,
+		       p->from.members > 1 ? "each old member" : "the source",
+		       p->from.moved_member, (unsigned long long)p->from.moved_to);
 	printf("checkpoints        ");
 	reasons(r, 0);
 	printf("metadata writes     %llu\n", (unsigned long long)r->meta_writes);

@@ -303,6 +303,51 @@ static int no_room(const struct array *a, uint32_t i, const struct pair *p, uint
 }
 
 /*
+ * An array used to the end of its members (mdadm's, made without --size)
+ * grown by an added member: the old members' rows from where the
+ * configuration area needs room (`least`, rounded down to a row of the old
+ * layout so that a row's data and parity move together) to the end of the
+ * old data move to the last added member first, as a plain source's tail
+ * does (struct geom's moved tail; place_tails says where). Returns 0, or
+ * -1 when there is no added member to take them (no message).
+ */
+static int move_tails(struct pair *p, uint64_t least, int n_old)
+{
+	uint64_t depth = geom_stripe_depth(&p->from), at = least / depth * depth;
+
+	if (p->to.members <= (uint32_t)n_old || at == 0 || p->to.level == LEVEL_PLAIN)
+		return -1;
+	p->from.moved_at = at;
+	p->from.moved_len = p->from.member_data - at;
+	p->from.moved_member = p->to.members - 1;
+	return 0;
+}
+
+/*
+ * Where the moved tails go: the top of the last member's data area, past
+ * every row the new layout writes. Returns 0, or -EINVAL after a message
+ * when the new array has no such free rows.
+ */
+static int place_tails(const struct array *a, struct pair *p)
+{
+	uint64_t rows = pair_units(p) * pair_unit_depth(p), len = p->from.members * p->from.moved_len, at;
+	char sz[32];
+
+	at = p->to.member_data > len ? (p->to.member_data - len) / META_BLOCK * META_BLOCK : 0;
+	if (at < rows) {
+		fmt_size(sz, sizeof(sz), rows + len - at);
+		log_err("%s: the old array's last rows (%llu bytes a member) must move out of the configuration area's way, and the new array has no free rows for them: its members need %s more",
+			a->dev[p->from.moved_member].path, (unsigned long long)p->from.moved_len, sz);
+		return -EINVAL;
+	}
+	p->from.moved_to = at;
+	log_verbose("the old array's rows from byte %llu of each member (%llu bytes a member) move to %s at byte %llu first",
+		    (unsigned long long)p->from.moved_at, (unsigned long long)p->from.moved_len,
+		    a->dev[p->from.moved_member].path, (unsigned long long)at);
+	return 0;
+}
+
+/*
  * The pair of geometries for an md array over a->dev[0..count) (opened,
  * checked for use; sb and is_md as reshape_find left them): reorders the
  * devices into member order and fills *p. Returns 0, or -EINVAL after a
@@ -395,9 +440,10 @@ int reshape_geometry(struct array *a, int count, const struct reshape_want *w, c
 		uint64_t limit = least / geom_stripe_depth(&p->from) * geom_stripe_bytes(&p->from);
 
 		known = !volume_end(a, p, &end);
-		if (!known || end > limit)
+		if (known && end <= limit)
+			p->data_size = (end + 4095) / 4096 * 4096;
+		else if (move_tails(p, least, n_old) < 0 || geom_capacity(&p->to) < p->data_size)
 			return no_room(a, tight, p, least, known ? end : 0, limit);
-		p->data_size = (end + 4095) / 4096 * 4096;
 	}
 	if (geom_capacity(&p->to) < p->data_size) {
 		char have[32], need[32];
@@ -415,6 +461,8 @@ int reshape_geometry(struct array *a, int count, const struct reshape_want *w, c
 		}
 		p->data_size = (end + 4095) / 4096 * 4096;
 	}
+	if (p->from.moved_len && place_tails(a, p) < 0)
+		return -EINVAL;
 	why = pair_order(p);
 	if (why) {
 		log_err("cannot migrate: %s", why);

@@ -155,6 +155,7 @@ static int rebuild(struct array *a, const struct geom *g, uint8_t *buf, uint64_t
 			geom_parity_members(g, s, &pm, &q);
 			m = (uint32_t)(i == k ? pm : q);
 			moff = base;
+			geom_moved(g, &m, &moff, c);
 			idx = (int)i;
 		}
 		if (dev_missing(&a->dev[m]))
@@ -459,10 +460,13 @@ static int write_window(struct array *a, const struct geom *g, uint64_t s, const
 		e = member_write(&a->dev[m], d[i], w1 - w0, moff);
 	}
 	geom_parity_members(g, s, &pm, &qm);
-	if (!e)
-		e = member_write(&a->dev[pm], p, w1 - w0, s * geom_stripe_depth(g) + w0);
-	if (!e && np > 1)
-		e = member_write(&a->dev[qm], q, w1 - w0, s * geom_stripe_depth(g) + w0);
+	for (int k = 0; k < (int)np && !e; k++) {
+		uint32_t pq = (uint32_t)(k ? qm : pm);
+		uint64_t at = s * geom_stripe_depth(g) + w0;
+
+		geom_moved(g, &pq, &at, w1 - w0);	/* a moved tail holds its rows' parity too */
+		e = member_write(&a->dev[pq], k ? q : p, w1 - w0, at);
+	}
 	return e;
 }
 

@@ -18,16 +18,37 @@ Crash models, for a crash at every point K of the trace:
 Then the same again for a resume run interrupted at every point, started
 from several flushed crash states of the convert run.
 
+After a recovery, a state is either
+  recovered  resume exited 0: `raidmig cat` gives the expected volume, so
+             does the md reader (bytes, parity, copies), and every member,
+             leaving members included, has its newest valid raidmig
+             metadata copy at state "complete", all at one generation
+             (a member still "migrating", or a generation apart: "members
+             disagree after recovery")
+  unstarted  nothing durable named the new array: resume exits 2 saying it
+             had not started, or (an md source) exits 0 with the old array
+             intact; the source must read as it was. The same convert (or
+             revert) is then run again, as resume told the user to, and
+             must exit 0 and leave the volume recovered as above.
+
 usage: crash.py --raidmig BIN --shim SO --expect FILE --convert "ARGS"
-                --resume "ARGS" [--after N] MEMBER...
+                --resume "ARGS" [--after N] [--plain] [--md-source N]
+                [--window N] MEMBER...
 
 --after N: the finished array is the first N members (a shrink); 1 with
 --plain: member 0 is a plain disk again (a revert). A crash before anything
 durable named the new array must leave the source as it was: a plain
 source's data, or an md source array whose volume still reads as expected.
+
+--window N: only the crash points among the first N and the last N
+operations (writes and flushes) of the convert trace, in every model: the
+first writes and the final commit of a long migration, in CI time; the
+same for each resume run's trace (its first repairs and its final commit).
+The default is every point.
 """
 import argparse
 import hashlib
+import json
 import os
 import random
 import shlex
@@ -67,7 +88,7 @@ class Checker:
         self.failures = []
         self.seen = set()
         self.results = {}
-        self.unstarted = 0      # states resume rightly reports as not started
+        self.unstarted = 0      # not started, then finished by the same command again
         self.base = None        # the members before the convert
         self.data_size = len(self.expect)
 
@@ -124,9 +145,61 @@ class Checker:
         with mdread.assemble(paths) as arr:
             return mdread.read_volume(arr, self.data_size)
 
+    def members_agree(self, label):
+        """Every member, the leaving ones too, has its newest valid raidmig
+        metadata copy at state "complete", all at one generation."""
+        r = self.run(["inspect", "--json"] + self.members)
+        try:
+            entries = json.loads(r.stdout)
+        except ValueError:
+            self.failures.append("%s: inspect --json gave no JSON (exit %d): %s"
+                                 % (label, r.returncode, r.stderr.decode().strip()))
+            return False
+        newest = {}
+        for c in entries:
+            if "copy" in c and c["valid"]:
+                m = c["device"]
+                if m not in newest or c["generation"] > newest[m]["generation"]:
+                    newest[m] = c
+        lost = [m for m in self.members if m not in newest]
+        if lost:
+            self.failures.append("%s: no valid raidmig metadata after recovery on %s"
+                                 % (label, ", ".join(lost)))
+            return False
+        seen = ["%s generation %d %s" % (m, newest[m]["generation"], newest[m]["state"])
+                for m in self.members]
+        if (any(newest[m]["state"] != "complete" for m in self.members)
+                or len(set(newest[m]["generation"] for m in self.members)) > 1):
+            self.failures.append("%s: members disagree after recovery: %s" % (label, ", ".join(seen)))
+            return False
+        return True
+
+    def volume_right(self, label):
+        """The finished array: its volume through raidmig cat and through
+        the md reader, and every member's metadata complete."""
+        vol = self.run(["cat"] + self.members).stdout
+        if vol[:len(self.expect)] != self.expect:
+            self.failures.append("%s: raidmig cat differs from the expected volume" % label)
+            return False
+        return self.md_view(label) and self.members_agree(label)
+
+    def run_again(self, label):
+        """An unstarted migration: the same convert (or revert) again must
+        finish it."""
+        r = self.run(shlex.split(self.a.convert) + self.members)
+        if r.returncode != 0:
+            self.failures.append("%s: unstarted, but the same command again exited %d: %s"
+                                 % (label, r.returncode, r.stderr.decode().strip()))
+            return False
+        if not self.volume_right(label + ", run again"):
+            return False
+        self.unstarted += 1
+        return True
+
     def recover_and_check(self, label):
-        """Recover the state now in the work dir with resume alone; True if
-        the volume is right."""
+        """Recover the state now in the work dir with resume alone (and, if
+        it had not started, the same command again); True if the volume is
+        right."""
         r = self.run(shlex.split(self.a.resume) + self.members)
         if r.returncode == 2 and b"it had not started" in r.stderr:
             # nothing durable named the array: the source must be as it was
@@ -138,8 +211,7 @@ class Checker:
             if now[:self.data_size] != was[:self.data_size]:
                 self.failures.append("%s: resume says nothing started, but %s changed" % (label, src))
                 return False
-            self.unstarted += 1
-            return True
+            return self.run_again(label)
         if r.returncode != 0:
             self.failures.append("%s: resume exit %d: %s" % (label, r.returncode,
                                                              r.stderr.decode().strip()))
@@ -150,13 +222,8 @@ class Checker:
             if self.md_source_volume() != self.base_volume:
                 self.failures.append("%s: the old array is intact but reads differently" % label)
                 return False
-            self.unstarted += 1
-            return True
-        vol = self.run(["cat"] + self.members).stdout
-        if vol[:len(self.expect)] != self.expect:
-            self.failures.append("%s: raidmig cat differs from the expected volume" % label)
-            return False
-        return self.md_view(label)
+            return self.run_again(label)
+        return self.volume_right(label)
 
     def check(self, model, label, state):
         """Recover one crash state. Identical states are recovered once; each
@@ -211,15 +278,26 @@ def torn_variants(d):
             ("odd", range(1, n, 2))]
 
 
-def models(ops, base, rng, reorder_tries):
-    """Yield (model, label, state) for every crash point of the trace."""
-    writes = [i for i, op in enumerate(ops) if op[0] == "W"]
-    points = list(range(len(ops) + 1))
+def in_window(k, n, window, op=False):
+    """Whether crash point k of a trace of n operations (operations 0 to
+    k - 1 landed) touches its first or last `window` operations; with op,
+    whether operation k itself (torn) is one of them. With no window, every
+    point."""
+    return not window or k < window + (not op) or k >= n - window
+
+
+def models(ops, base, rng, reorder_tries, window=0):
+    """Yield (model, label, state) for every crash point of the trace (in
+    its window: see --window)."""
+    n = len(ops)
+    writes = [i for i, op in enumerate(ops) if op[0] == "W" and in_window(i, n, window, op=True)]
+    points = [k for k in range(n + 1) if in_window(k, n, window)]
     state = clone(base)
-    for k in points:                      # prefix
+    for k in range(n + 1):                # prefix
         if k > 0 and ops[k - 1][0] == "W":
             apply(state, ops[k - 1])
-        yield "prefix", "prefix@%d" % k, state
+        if in_window(k, n, window):
+            yield "prefix", "prefix@%d" % k, state
     for k in points:                      # flushed only
         mask = durable_mask(ops, k)
         st = clone(base)
@@ -270,6 +348,8 @@ def main():
     p.add_argument("--plain", action="store_true")
     p.add_argument("--md-source", type=int, default=0,
                    help="the first N members form the md array migrated")
+    p.add_argument("--window", type=int, default=0,
+                   help="crash only among the first and last N operations of each trace")
     p.add_argument("members", nargs="+")
     a = p.parse_args()
     work = os.getcwd()
@@ -284,10 +364,12 @@ def main():
         sys.exit("crash.py: the traced convert failed")
     ops = load_trace(trace, a.members)
     counts = {}
-    for model, label, st in models(ops, base, rng, a.reorder):
+    for model, label, st in models(ops, base, rng, a.reorder, a.window):
         counts[model] = counts.get(model, 0) + ck.check(model, "convert " + label, st)
     nw = sum(1 for op in ops if op[0] == "W")
-    print("convert trace: %d writes, %d flushes" % (nw, len(ops) - nw))
+    print("convert trace: %d writes, %d flushes%s" % (
+        nw, len(ops) - nw, "; crash points in its first and last %d operations" % a.window
+        if a.window and 2 * a.window < len(ops) else ""))
     # crash during resume: resume from flushed crash states, crash it everywhere
     flushed_points = [k for k in range(len(ops)) if ops[k][0] == "F"]
     picks = flushed_points[len(flushed_points) // (a.resume_bases + 1)::
@@ -305,17 +387,26 @@ def main():
             ck.failures.append("resume from flushed@%d exited %d" % (k, rc))
             continue
         rops = load_trace(rtrace, a.members)
-        for model, label, st2 in models(rops, st, rng, 1):
+        for model, label, st2 in models(rops, st, rng, 1, a.window):
             if model in ("flushed", "torn", "reorder"):
                 key = "resume-" + model
                 counts[key] = counts.get(key, 0) + ck.check(
                     key, "resume from flushed@%d, %s" % (k, label), st2)
     for m in sorted(counts):
         print("model %-16s %5d distinct crash states checked" % (m, counts[m]))
-    print("crash states: %d checked in all models, %d distinct recovered (%d before anything "
-          "was recorded: resume says so, the source untouched), %d failed"
+    print("crash states: %d checked in all models, %d distinct recovered (%d unstarted, re-run "
+          "and finished: resume says so, the source untouched), %d failed"
           % (sum(counts.values()), len(ck.results), ck.unstarted, len(ck.failures)))
-    for f in ck.failures[:20]:
+    # by kind (the message without its crash state and details), then the
+    # first of each kind and the others in order, 20 in all
+    kinds = {}
+    for f in ck.failures:
+        kinds.setdefault((f.split(": ") + [""])[1] or f, []).append(f)
+    for kind, fs in kinds.items():
+        print("failed %5d: %s" % (len(fs), kind))
+    shown = [fs[0] for fs in kinds.values()]
+    shown += [f for f in ck.failures if f not in shown][:max(0, 20 - len(shown))]
+    for f in sorted(shown, key=ck.failures.index):
         print("FAIL " + f)
     sys.exit(1 if ck.failures else 0)
 

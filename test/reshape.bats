@@ -224,3 +224,25 @@ written_to() {
 		[ "$(written_to dirty.trace "$m")" -gt $(( $(stat -c %s vol.img) / 8 )) ]
 	done
 }
+
+@test "reshape: md arrays used to the end of their members (mdadm --metadata=1.0, no --size) grow with no preparation" {
+	# the old rows in the configuration area's place move to the added member first
+	for spec in "5 3 64" "0 2 64" "6 4 16" "1 2 64"; do
+		read -r level n chunk <<<"$spec"
+		rm -f ./*.img ./*.vol
+		python3 "$TOP/test/mkfull.py" "$level" "$n" "$chunk" 8 f
+		M=()
+		for ((i = 0; i < n; i++)); do M+=("f$i.img"); done
+		blank 8M "f$n.img"
+		opts=""
+		[ "$level" = 1 ] && opts="--level 5"
+		run "$RAIDMIG" convert --yes -v $opts "${M[@]}" "f$n.img"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		# (mdadm rounds RAID1 down to 64 KiB: there the room was left already)
+		[ "$level" = 1 ] || [[ "$output" =~ "move to f$n.img at byte" ]]
+		echo "# RAID$level over $n used to the end: $(echo "$output" | grep -o "rows from byte [0-9]* of each member ([0-9]* bytes a member)")" >&3
+		N=("${M[@]}" "f$n.img")
+		verify f.vol "${N[@]}"
+	done
+}
