@@ -36,6 +36,10 @@ mdvm() {
 	mdvm inside
 }
 
+@test "disks as people have them: sgdisk/sfdisk partitions, whole-disk ext4, xfs, btrfs, LVM, LUKS converted; md, xfs_repair, btrfs check, lvm, cryptsetup read them" {
+	mdvm sources
+}
+
 @test "md assembles arrays mdadm made and raidmig migrated: grows, level changes, fewer members, revert, a killed one after resume" {
 	mdvm reshape
 }
