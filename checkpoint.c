@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "checkpoint.h"
+#include "io.h"
 #include "mdarray.h"
 #include "util.h"
 
@@ -100,20 +101,13 @@ uint64_t ck_batch_end(const struct pair *p, const struct policy *pol, uint64_t c
 		      uint64_t done, uint64_t since, uint64_t limit)
 {
 	uint64_t end = limit;
-	struct pair_sizes z;
 
 	if (pol->every_unit && done + 1 < end)
 		end = done + 1;
 	if (pol->units && since < pol->units && pol->units - since < end - done)
 		end = done + (pol->units - since);	/* no sum that can wrap: units may be 2^64 - 1 */
-	pair_sizes(p, &z);
-	for (uint64_t u = done; u < end; u++) {
-		int self;
-
-		if (pair_clobbers_z(p, &z, u, &self) >= (int64_t)ckpt || self)
-			return u;
-	}
-	return end > done ? end : done;
+	/* plan of a plain source searches (pair_first_stop; test/unit.c checks it agrees) */
+	return end > done ? pair_first_stop(p, ckpt, done, end, io_dry && p->from.level == LEVEL_PLAIN) : done;
 }
 
 /* Flush every member, all at once. */

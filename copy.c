@@ -456,7 +456,7 @@ int migrate(struct run *r)
 		limit = r->done + buf_units < units ? r->done + buf_units : units;
 		limit = arrival_limit(r, r->done, limit);
 		end = ck_batch_end(p, &r->pol, r->a->m.progress, r->done, r->since, limit);
-		e = direct_copy(r, &ra, r->done, end, next_batch_end(r, end, buf_units));
+		e = direct_copy(r, &ra, r->done, end, io_dry ? end : next_batch_end(r, end, buf_units));
 		if (!e && ck_interval_due(&r->pol, r->since, now_seconds() - r->last_time))
 			e = ck_commit(r, CK_INTERVAL);
 		if (r->progress)

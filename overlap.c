@@ -136,6 +136,27 @@ int pair_is_identity(const struct pair *p, uint32_t member, uint64_t moff, uint6
 }
 
 /*
+ * A member offset of `member` from which on no piece is in place
+ * (pair_is_identity, pair_parity_in_place), or UINT64_MAX if it cannot be
+ * bounded so simply. Used by plan to count whole members at once. For a
+ * plain source, byte v sits at v on member 0; the new layout puts a member
+ * offset moff of its stripe s (sb bytes over depth bytes a member) no
+ * lower than s * sb > (moff - depth) * sb / depth, so the two agree only
+ * below depth * sb / (sb - depth) when sb > depth (not RAID1).
+ */
+uint64_t pair_in_place_end(const struct pair *p, uint32_t member)
+{
+	uint64_t sb = geom_stripe_bytes(&p->to), depth = geom_stripe_depth(&p->to), b;
+
+	if (member >= p->from.members)
+		return 0;
+	if (p->from.level != LEVEL_PLAIN || p->to.level == LEVEL_PLAIN || sb <= depth)
+		return UINT64_MAX;
+	b = depth * sb / (sb - depth) + 1;
+	return (b + p->to.chunk - 1) / p->to.chunk * p->to.chunk;
+}
+
+/*
  * Does (member, moff), where the new layout puts the P parity of a stripe
  * (`to`, geom_unmap's piece), already hold it? It does when the old layout
  * is in sync and keeps P of the same stripe there over the same bytes: the
@@ -210,6 +231,61 @@ int64_t pair_clobbers_z(const struct pair *p, const struct pair_sizes *z, uint64
 		}
 	}
 	return most;
+}
+
+static int stops_at(const struct pair *p, const struct pair_sizes *z, uint64_t ckpt, uint64_t rank)
+{
+	int self;
+
+	return pair_clobbers_z(p, z, rank, &self) >= (int64_t)ckpt || self;
+}
+
+/*
+ * The first rank in [from, to) that overwrites its own source (216) or
+ * source at or past rank `ckpt` (244); `to` if none. Unit by unit, or with
+ * `search` by galloping then halving, in O(log n) calls: exact when the
+ * answer is false up to some rank and true from there on, as it is from a
+ * plain source to every layout test/unit.c tries (the highest source rank
+ * a unit overwrites never decreases; only the first unit may need the
+ * slot), but not between every pair of md layouts (some stage units here
+ * and there). plan of a plain source searches: it moves no byte, and a
+ * 16 TiB plan would otherwise look at hundreds of millions of units; a
+ * migration scans (its batches are at most 16 MiB).
+ */
+uint64_t pair_first_stop(const struct pair *p, uint64_t ckpt, uint64_t from, uint64_t to, int search)
+{
+	struct pair_sizes z;
+	uint64_t lo, hi, step = 1;
+
+	pair_sizes(p, &z);
+	if (!search) {
+		for (uint64_t u = from; u < to; u++)
+			if (stops_at(p, &z, ckpt, u))
+				return u;
+		return to;
+	}
+	if (from >= to || stops_at(p, &z, ckpt, from))
+		return from;
+	lo = from + 1;	/* none stops in [from, lo) */
+	for (;;) {
+		hi = to - lo > step ? lo + step : to;
+		if (stops_at(p, &z, ckpt, hi - 1))
+			break;
+		if (hi == to)
+			return to;
+		lo = hi;
+		step *= 2;
+	}
+	hi--;		/* stops at hi; find the first in [lo, hi] */
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (stops_at(p, &z, ckpt, mid))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
 }
 
 /* How many units at each end the order checks look at. */

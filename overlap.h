@@ -40,6 +40,8 @@ const char *pair_order(struct pair *p);
 int64_t pair_clobbers(const struct pair *p, uint64_t unit, int *self);
 void pair_sizes(const struct pair *p, struct pair_sizes *z);
 int64_t pair_clobbers_z(const struct pair *p, const struct pair_sizes *z, uint64_t unit, int *self);
+uint64_t pair_in_place_end(const struct pair *p, uint32_t member);
+uint64_t pair_first_stop(const struct pair *p, uint64_t ckpt, uint64_t from, uint64_t to, int search);
 uint64_t pair_run(const struct pair *p, uint32_t member, uint64_t moff, uint64_t limit);
 
 #endif

@@ -300,19 +300,21 @@ static int write_member(const struct member_write *w)
 	const struct pair *skip = w->skip;
 	struct dev *d = &w->a->dev[w->m];
 	uint64_t depth = geom_stripe_depth(g), np = geom_parities(g), first = w->s0 * geom_stripe_bytes(g);
-	uint64_t moff = w->s0 * depth, end = w->s1 * depth;
+	uint64_t moff = w->s0 * depth, end = w->s1 * depth, walk = end;
 	struct gather gt = { .cnt = 0 };
 	int e = 0;
 
 	if (io_dry && (!skip || w->m >= skip->from.members))	/* plan: a member with no byte in place is written whole */
 		return dev_write(d, NULL, end - moff, moff);
-	while (moff < end && !e) {
+	if (io_dry && pair_in_place_end(skip, w->m) < end)	/* plan: whole past the last byte in place */
+		walk = pair_in_place_end(skip, w->m) > moff ? pair_in_place_end(skip, w->m) : moff;
+	while (moff < walk && !e) {
 		struct piece pc;
 		uint8_t *ptr;
 		uint64_t n;
 
 		geom_unmap(g, w->m, moff, &pc);
-		n = pc.run < end - moff ? pc.run : end - moff;
+		n = pc.run < walk - moff ? pc.run : walk - moff;
 		if (skip)	/* identity holds within one chunk of both layouts */
 			n = pair_run(skip, w->m, moff, n);
 		if (skip && (pc.kind == PIECE_DATA ? pair_is_identity(skip, w->m, moff, pc.voff) :
@@ -330,7 +332,9 @@ static int write_member(const struct member_write *w)
 		e = gather_add(d, &gt, ptr, moff, n, 1);
 		moff += n;
 	}
-	return e ? e : gather_flush(d, &gt, 1);
+	if (!e)
+		e = gather_flush(d, &gt, 1);
+	return e || walk == end ? e : dev_write(d, NULL, end - walk, walk);
 }
 
 static void *member_write_thread(void *arg)

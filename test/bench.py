@@ -261,6 +261,21 @@ def rss_and_scale(a):
         shutil.rmtree(s.dir)
 
 
+def plan_speed(a):
+    """How long plan takes for hypothetical disks (issue 18: under a second
+    at any size and member count): seconds and peak RSS, with its counts."""
+    print("\nplan of hypothetical disks (no device read):")
+    print("  %-44s %8s %9s %10s" % ("plan", "seconds", "peak RSS", "checkpoints"))
+    for args in (["--level", "5", "--size", "16T", "--members", "4"],
+                 ["--level", "5", "--chunk", "4K", "--size", "16T", "--members", "16"],
+                 ["--level", "6", "--chunk", "4K", "--size", "16T", "--members", "16"],
+                 ["--level", "0", "--chunk", "4K", "--size", "16T", "--members", "16"]):
+        secs, rss, out = run_child([a.raidmig, "plan", "--json"] + args)
+        summ = json.loads(out)
+        print("  %-44s %8.3f %6.1f MiB %10d" % (" ".join(args), secs, rss / 1024,
+                                                 sum(summ["checkpoints"].values())))
+
+
 def bench_model(a, model, n, level, rows):
     """One member count and level under one disk model: every variant, raw
     included, on the model's loop devices, alternated in every repetition.
@@ -387,6 +402,7 @@ def main():
             for level in levels_for(a, n):
                 bench(a, n, level)
     rss_and_scale(a)
+    plan_speed(a)
 
 
 if __name__ == "__main__":

@@ -184,6 +184,28 @@ static void test_parity(void)
 }
 
 /*
+ * pair_first_stop's search (plan) against its scan (a migration), from
+ * every unit, with the checkpoint at 0, half way and the unit itself.
+ */
+static int search_agrees(const struct pair *p)
+{
+	uint64_t units = pair_units(p);
+
+	for (uint64_t done = 0; done < units; done++)
+		for (int k = 0; k < 3; k++) {
+			uint64_t ckpt = k == 0 ? 0 : k == 1 ? done / 2 : done;
+
+			if (pair_first_stop(p, ckpt, done, units, 1) != pair_first_stop(p, ckpt, done, units, 0)) {
+				printf("# search and scan disagree: %d/%u over %u to %d/%u over %u, from %llu, checkpoint %llu\n",
+				       p->from.level, p->from.layout, p->from.members, p->to.level, p->to.layout,
+				       p->to.members, (unsigned long long)done, (unsigned long long)ckpt);
+				return 0;
+			}
+		}
+	return 1;
+}
+
+/*
  * pair_clobbers against an independent reckoning, for a plain disk to
  * every layout: walk every placement the new layout makes (geom_map for
  * data, geom_parity_members for parity); one on member 0 that is not where
@@ -191,7 +213,7 @@ static void test_parity(void)
  */
 static void test_clobbers(void)
 {
-	int agree = 1, ascending = 1;
+	int agree = 1, ascending = 1, searched = 1, bounded = 1;
 
 	for (size_t k = 0; k < NKINDS; k++) {
 		for (uint32_t n = kinds[k].min_n; n <= 6; n++) {
@@ -245,12 +267,21 @@ static void test_clobbers(void)
 			if (!agree)
 				printf("# disagree: level %d layout %u n=%u\n", p.to.level, p.to.layout, n);
 			ascending &= pair_check(&p) == NULL;
+			searched &= search_agrees(&p);
+			for (uint64_t mo = pair_in_place_end(&p, 0); mo < p.to.member_data; mo += 512) {
+				struct piece pc;
+
+				geom_unmap(&p.to, 0, mo, &pc);
+				bounded &= !(pc.kind == PIECE_DATA && pair_is_identity(&p, 0, mo, pc.voff));
+			}
 			free(most);
 			free(self);
 		}
 	}
 	ok(agree, "pair_clobbers names the source units each unit overwrites, as brute force does");
 	ok(ascending, "from a plain disk, no unit overwrites the source of a later one (ascending order is safe)");
+	ok(searched, "from a plain disk, plan's galloping search for the next stop finds what the unit-by-unit scan finds");
+	ok(bounded, "from a plain disk, no byte past pair_in_place_end is in place (plan counts the rest whole)");
 }
 
 #define TAG_JUNK	0xEEEEEEEEu	/* what an added member held */
