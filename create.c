@@ -348,7 +348,13 @@ static int write_moved_tail(struct run *r)
  */
 int create_write_initial(struct run *r)
 {
-	int e = r->a->m.p.from.moved_len ? write_moved_tail(r) : 0;
+	int e = md_drop_bitmaps(r->a, r->mbuf);
+
+	if (e > 0)
+		fprintf(stderr, "raidmig: %s: md's write-intent bitmap is removed from the old array's superblocks: raidmig's metadata goes where md keeps it; once migrated, add it again: mdadm --grow --bitmap=internal /dev/md/%.*s\n",
+			r->a->dev[0].path, MD_NAME_MAX, r->a->m.name);
+	if (e >= 0)
+		e = r->a->m.p.from.moved_len ? write_moved_tail(r) : 0;
 
 	for (uint32_t k = 1; k <= r->a->n && !e; k++) {
 		uint32_t i = k % r->a->n;	/* 1, 2, ..., n - 1, then 0 */

@@ -116,6 +116,47 @@ static void expected(const struct array *a, uint32_t i, int final, uint8_t *buf)
 	mdsb_encode(&s, buf);
 }
 
+/*
+ * Before the first write of a migration of an md array: the old members'
+ * superblocks lose their internal write-intent bitmap (mdsb_drop_bitmap),
+ * flushed, since raidmig's metadata copies go where md v1.0 keeps the
+ * bitmap, below the superblock. A crash before anything else landed
+ * leaves the old array as it was but for the bitmap, which md then
+ * assembles without. Returns how many superblocks lost one, or -errno
+ * after a message.
+ */
+int md_drop_bitmaps(struct array *a, uint8_t *buf)
+{
+	const struct geom *g = &a->m.p.from;
+	int dropped = 0, e = 0, failed;
+
+	if (g->level == LEVEL_PLAIN)
+		return 0;
+	for (uint32_t i = 0; i < g->members && i < a->n && !e; i++) {
+		struct dev *d = &a->dev[i];
+		uint64_t at = mdsb_offset(d->size);
+		struct mdsb s;
+		const char *why;
+
+		if (d->fd < 0)
+			continue;
+		e = dev_read(d, buf, MDSB_BYTES, at);
+		if (e || mdsb_decode(buf, d->size, &s, &why) || memcmp(s.set_uuid, a->m.array_uuid, 16) ||
+		    !(s.feature_map & MDSB_FEATURE_BITMAP))
+			continue;
+		mdsb_drop_bitmap(buf);
+		e = dev_write(d, buf, MDSB_BYTES, at);
+		dropped++;
+	}
+	if (!e && dropped)
+		e = dev_flush_all(a->dev, a->n, &failed);
+	if (e) {
+		log_err("removing the old array's write-intent bitmap failed: %s", strerror(-e));
+		return e;
+	}
+	return dropped;
+}
+
 /* The marked superblock of member i, written with its first metadata. */
 int md_mark(struct array *a, uint32_t i, uint8_t *buf)
 {

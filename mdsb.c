@@ -70,6 +70,18 @@ uint32_t mdsb_csum(const uint8_t *buf)
 }
 
 /* Does this block start with md's magic and major version 1? */
+/*
+ * An encoded superblock without its internal write-intent bitmap: the
+ * feature bit and bitmap_offset cleared, the checksum made again; every
+ * other byte as it was. md assembles such an array with no bitmap.
+ */
+void mdsb_drop_bitmap(uint8_t *buf)
+{
+	put32(buf + 8, get32(buf + 8) & ~MDSB_FEATURE_BITMAP);
+	put32(buf + 96, 0);
+	put32(buf + OFF_CSUM, mdsb_csum(buf));
+}
+
 int mdsb_is_md(const uint8_t *buf)
 {
 	return get32(buf) == MDSB_MAGIC && get32(buf + 4) == 1;

@@ -66,6 +66,7 @@ int mdsb_role(const struct mdsb *s);
 void mdsb_encode(const struct mdsb *s, uint8_t *buf);
 int mdsb_decode(const uint8_t *buf, uint64_t dev_bytes, struct mdsb *s, const char **why);
 int mdsb_is_md(const uint8_t *buf);
+void mdsb_drop_bitmap(uint8_t *buf);
 uint32_t mdsb_csum(const uint8_t *buf);
 
 #endif

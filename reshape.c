@@ -129,8 +129,7 @@ static const char *refusal(const struct mdsb *s, char *buf, size_t len)
 
 	if (s->level == LEVEL_RAID0)	/* one zone (member_order): the layouts agree */
 		features &= ~MDSB_FEATURE_RAID0_LAYOUT;
-	if (features & MDSB_FEATURE_BITMAP)
-		return "it has an internal bitmap: remove it first (mdadm --grow --bitmap=none), add it again after";
+	features &= ~MDSB_FEATURE_BITMAP;	/* removed first (md_drop_bitmaps), added again by the user */
 	if (features) {
 		snprintf(buf, len, "md features 0x%x in use (a reshape, journal, PPL or recovery under way): finish it with md first",
 			 s->feature_map);
@@ -163,10 +162,11 @@ static int disagree(const struct mdsb *s, const struct mdsb *ref, char *buf, siz
 {
 	static const char *const name[] = { "events", "size", "level", "layout", "chunk", "raid_disks",
 					    "feature map" };
+	/* the bitmap bit aside: a convert cut short may have removed some (md_drop_bitmaps) */
 	const long long a[] = { (long long)s->events, (long long)s->size, s->level, s->layout,
-				s->chunksize, s->raid_disks, s->feature_map };
+				s->chunksize, s->raid_disks, s->feature_map & ~MDSB_FEATURE_BITMAP };
 	const long long b[] = { (long long)ref->events, (long long)ref->size, ref->level, ref->layout,
-				ref->chunksize, ref->raid_disks, ref->feature_map };
+				ref->chunksize, ref->raid_disks, ref->feature_map & ~MDSB_FEATURE_BITMAP };
 
 	for (size_t k = 0; k < sizeof(a) / sizeof(a[0]); k++) {
 		if (a[k] != b[k]) {

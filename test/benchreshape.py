@@ -8,6 +8,9 @@ Cases (members of --size each, 64 KiB chunk, image files or --loop):
            its parity over 4 members
   revert0  RAID0 over 2 (a converted GPT disk whose partition holds 0.9 of
            a member) turned back into one plain disk, member 0
+  r6keep   RAID5 over 3 to RAID6 over 4 in the -6 layout (Q written alone)
+  r6restripe  the same restriped to left-symmetric (every unit staged)
+  chunk5   RAID5 over 3, chunk 64K to 128K (every unit staged)
 Variants:
   raw      test/rawcopy --spread J: the volume's bytes read in batches from
            the old array's J members, the same bytes written to the same
@@ -45,6 +48,11 @@ CASES = {
     # name: (first conversion, old members, migration, new members, read spread, K, written members)
     "grow5": (["--level", "5"], 3, ["convert"], 4, 3, 3, 4),
     "revert0": (["--level", "0"], 2, ["revert"], 2, 2, 1, 1),
+    # issue 18: RAID5 over 3 to RAID6 over 4 keeping the data (-6: Q alone)
+    # and restriped to left-symmetric; a chunk change at the same width
+    "r6keep": (["--level", "5"], 3, ["convert", "--level", "6"], 4, 3, 2, 4),
+    "r6restripe": (["--level", "5"], 3, ["convert", "--level", "6", "--layout", "left-symmetric"], 4, 3, 2, 4),
+    "chunk5": (["--level", "5"], 3, ["convert", "--chunk", "128K"], 3, 3, 2, 3),
 }
 
 
@@ -77,7 +85,7 @@ class Case:
         for f, p in zip(self.files, self.pristine):
             os.rename(f, p)
         self.reset()
-        out = subprocess.run([a.raidmig, "plan", "--json"] + self.files, capture_output=True)
+        out = subprocess.run([a.raidmig, "plan", "--json"] + self.action[1:] + self.files, capture_output=True)
         self.data = json.loads(out.stdout)["data_size"] if out.returncode == 0 else None
         if self.action[0] == "revert":
             self.data = part
@@ -171,6 +179,9 @@ def bench(a, name, model=None):
         print("  %-8s %8.2f %8.1f %7.2f %7.2f %7.2f %8d %8d  %s" % (
             v, secs, c.data / 1e6 / secs, raw / secs, ovl / secs, par / secs, s["metadata_writes"],
             s["flushes"], ck))
+    if "bytes_written" in res["raidmig"][-1][1]:
+        print("  raidmig wrote %.1f MB (%.2f times the volume's data)" % (
+            res["raidmig"][-1][1]["bytes_written"] / 1e6, res["raidmig"][-1][1]["bytes_written"] / c.data))
     sys.stdout.flush()
 
 

@@ -9,8 +9,10 @@ qemu (test/vm/run) and the real raidmig on this host:
      data; the md device's bytes and the file are hashed; mdadm --stop.
   2. on the host: raidmig convert (or revert) of each array's members and
      the devices added, given in a shuffled order. One migration is killed
-     part-way (test/shim.so) and one array has no room: raidmig refuses it
-     with what to do and writes nothing.
+     part-way (test/shim.so). Two arrays are used to the end (no --size):
+     grown by a member, their last rows move out of the configuration
+     area's way first; with no member added (a chunk change) there is no
+     room: raidmig refuses it with what to do and writes nothing.
   3. in the VM again: mdadm --assemble of the new array; its level and
      member count; its bytes equal the old volume's (the filesystem's
      length); e2fsck -fn clean; the file read through a mount matches;
@@ -30,13 +32,11 @@ import contextlib
 import hashlib
 import os
 import random
-import subprocess
 import sys
 import tempfile
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RAIDMIG = os.environ.get("RAIDMIG", os.path.join(TOP, "raidmig"))
-VMRUN = os.path.join(TOP, "test", "vm", "run")
 SHIM = os.path.join(TOP, "test", "shim.so")
 MiB = 1 << 20
 MEMBER = 40 * MiB       # every image
@@ -50,20 +50,21 @@ class Case:
     (1 and revert: a plain disk). FS_MB: the filesystem's size."""
 
     def __init__(self, name, level, n, args, add=0, after=None, chunk="64K", layout=None,
-                 fs_mb=None, kill=None, full=False):
+                 fs_mb=None, kill=None, full=False, bitmap=False):
         self.name, self.level, self.n, self.args, self.add = name, level, n, args, add
+        self.bitmap = bitmap    # made with --bitmap=internal: raidmig removes it, md adds it again
         self.chunk, self.layout, self.kill, self.full = chunk, layout, kill, full
         self.after = after if after is not None else n + add
         self.revert = args[0] == "revert"
         data = {0: n, 1: 1, 4: n - 1, 5: n - 1, 6: n - 2, 10: n // 2}[level]
         self.fs_mb = fs_mb or data * MD_SIZE // MiB * 3 // 4
         self.images = ["%s-m%d.img" % (name, i) for i in range(n + add)]
-        self.vol_sha = self.file_sha = None
+        self.vol_sha = self.file_sha = self.vol_len = None
         self.new_level = None
 
 
 sys.path.insert(0, os.path.join(TOP, "test"))
-from mdvm import Suite as MdSuite, run  # noqa: E402
+from mdvm import Suite as MdSuite, run, vm_run  # noqa: E402
 
 
 class Suite(MdSuite):
@@ -74,12 +75,7 @@ class Suite(MdSuite):
         path = self.path("vm-%s.sh" % label)
         with open(path, "w") as f:
             f.write(PRELUDE + script + "echo DONE\n")
-        r = run([VMRUN, "--timeout", "1500", "--mem", "768", path] + [self.path(i) for i in images],
-                stdin=subprocess.DEVNULL)
-        out = r.stdout.decode(errors="replace")
-        if r.returncode == 77:
-            print(out.strip())
-            sys.exit(77)
+        r, out = vm_run(["--timeout", "1500", "--mem", "768", path] + [self.path(i) for i in images])
         lines = []
         for line in out.splitlines():
             if line.startswith("RESULT ok "):
@@ -116,7 +112,7 @@ def create_script(cases):
         if c.layout:
             opts += " --layout=%s" % c.layout
         if c.level in (1, 4, 5, 6, 10):
-            opts += " --bitmap=none"
+            opts += " --bitmap=internal" if c.bitmap else " --bitmap=none"
         if not c.full:
             opts += " --size=%d" % (MD_SIZE // 1024)
         s.append(r'''
@@ -126,10 +122,13 @@ mdadm --wait $md >/dev/null 2>&1
 ck {nm} "mkfs.ext4 of {fs}" mkfs.ext4 -q -F -b 4096 $md {blocks}
 mkdir -p /mnt/{nm} && mount $md /mnt/{nm} && dd if=/dev/urandom of=/mnt/{nm}/payload bs=1M count=6 2>/dev/null &&
 	echo {nm} >/mnt/{nm}/hello && echo "FILE {nm} $(sha256sum /mnt/{nm}/payload | cut -d' ' -f1)" && umount /mnt/{nm}
-echo "VOL {nm} $(hsum $md {bytes})"
+len={bytes}
+echo "VOL {nm} $(hsum $md $len)"
+echo "LEN {nm} $len"
 mdadm --stop $md >/dev/null 2>&1
 '''.format(nm=c.name, opts=opts, devs=devs, fs="the whole array" if c.full else "%d MiB" % c.fs_mb,
-           blocks="" if c.full else c.fs_mb * 256, bytes=c.fs_mb * MiB))
+           blocks="" if c.full else c.fs_mb * 256,
+           bytes="$(blockdev --getsize64 $md)" if c.full else c.fs_mb * MiB))
     return "".join(s)
 
 
@@ -137,7 +136,7 @@ def check_script(cases):
     """Step 3: each migrated array as md (or the plain disk) sees it."""
     s = []
     for c in cases:
-        nb = c.fs_mb * MiB
+        nb = c.vol_len	# the whole old array when it was used to the end
         if c.revert:
             s.append(r'''
 d=$(dev {m0})
@@ -165,8 +164,15 @@ if [ -e $y/sync_action ]; then
 	echo check >$y/sync_action; sleep 0.2; mdadm --wait $md >/dev/null 2>&1
 	ck {nm} "md check: mismatch_cnt 0" [ "$(cat $y/mismatch_cnt)" = 0 ]
 fi
-mdadm --stop $md >/dev/null 2>&1
 '''.format(nm=c.name, devs=devs, lv=c.new_level, after=c.after, nb=nb, vol=c.vol_sha, fsha=c.file_sha))
+        if c.bitmap:
+            s.append(r'''
+ck {nm} "the bitmap raidmig removed: mdadm --grow --bitmap=internal adds it again" mdadm --grow --bitmap=internal $md
+ck {nm} "mdadm --detail: Intent Bitmap : Internal" sh -c "mdadm --detail $md | grep -q 'Intent Bitmap : Internal'"
+echo check >$y/sync_action; sleep 0.2; mdadm --wait $md >/dev/null 2>&1
+ck {nm} "md check with the bitmap: mismatch_cnt 0" [ "$(cat $y/mismatch_cnt)" = 0 ]
+'''.format(nm=c.name))
+        s.append("mdadm --stop $md >/dev/null 2>&1\n")
     return "".join(s)
 
 
@@ -200,10 +206,10 @@ def migrate(s, c, rng):
     env = dict(os.environ)
     if c.kill:
         env.update(LD_PRELOAD=SHIM, SHIM_KILL_AT=str(c.kill))
-    before = sums(s, c) if c.full else None
+    before = sums(s, c) if c.full and not c.add else None
     r = run([RAIDMIG] + c.args + ["--yes"] + devs, cwd=s.work, env=env)
     err = r.stderr.decode()
-    if c.full:
+    if c.full and not c.add:	# no member added: no new capacity to make room from
         s.result(r.returncode == 2 and "needs room between that and md's superblock" in err and
                  "mdadm --grow" in err and sums(s, c) == before, c.name,
                  "no room below md's superblock: refused with what to do, nothing written", err)
@@ -233,7 +239,12 @@ def suite(s):
         Case("rv0", 0, 2, ["revert"], after=1, fs_mb=24),
         Case("rv1", 1, 2, ["revert"], after=1, fs_mb=24),
         Case("cut5", 5, 3, ["convert"], add=1, kill=30),
-        Case("room", 5, 3, ["convert"], add=1, full=True),
+        # used to the end (no --size): a grow moves the last rows out of the
+        # configuration area's way first; a chunk change has no room to make
+        Case("full5", 5, 3, ["convert"], add=1, full=True),
+        Case("bm5", 5, 3, ["convert"], add=1, bitmap=True),
+        Case("bm15", 1, 2, ["convert", "--level", "5"], add=1, bitmap=True),
+        Case("room", 5, 3, ["convert", "--chunk", "128K"], full=True),
     ]
     for c in cases:
         c.new_level = c.level
@@ -247,9 +258,11 @@ def suite(s):
         for line in s.boot(create_script(g), [img for c in g for img in c.images[:c.n]], "create%d" % i):
             p = line.split()
             for c in g:
-                if len(p) == 3 and p[1] == c.name and p[0] in ("VOL", "FILE"):
+                if len(p) == 3 and p[1] == c.name and p[0] in ("VOL", "FILE", "LEN"):
                     if p[0] == "VOL":
                         c.vol_sha = p[2]
+                    elif p[0] == "LEN":
+                        c.vol_len = int(p[2])
                     else:
                         c.file_sha = p[2]
     rng = random.Random(11)
