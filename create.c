@@ -309,18 +309,26 @@ int create_geometry(struct dev *d, int n, const struct geom *want, int ours, str
  * member's tail is overwritten. They must still be the bytes create_meta
  * read (the devices are locked). Returns 0 or -errno after a message.
  */
+/* The bytes that move (struct geom's moved tail), where they are now, member by member, into buf. */
+static int read_tails(struct dev *d, const struct geom *g, uint8_t *buf)
+{
+	int e = buf ? 0 : -ENOMEM;
+
+	for (uint32_t i = 0; i < g->members && !e; i++) {
+		e = dev_read(&d[i], buf + i * g->moved_len, g->moved_len, g->moved_at);
+		if (e)
+			log_err("%s: cannot read the bytes to move: %s", d[i].path, strerror(-e));
+	}
+	return e;
+}
+
 static int write_moved_tail(struct run *r)
 {
 	const struct geom *g = &r->a->m.p.from;
 	struct dev *dst = &r->a->dev[g->moved_member];
 	uint8_t *buf = io_alloc(g->moved_len * g->members);
-	int e = buf ? 0 : -ENOMEM;
+	int e = read_tails(r->a->dev, g, buf);
 
-	for (uint32_t i = 0; i < g->members && !e; i++) {
-		e = dev_read(&r->a->dev[i], buf + i * g->moved_len, g->moved_len, g->moved_at);
-		if (e)
-			log_err("%s: cannot read the bytes to move: %s", r->a->dev[i].path, strerror(-e));
-	}
 	if (!e && !io_dry && crc_of(buf, g->moved_len * g->members) != r->a->m.moved_crc)
 		log_err("%s: the bytes to move changed since they were read: nothing was written",
 			r->a->dev[0].path), e = -EIO;
@@ -371,16 +379,14 @@ int create_write_initial(struct run *r)
 	return e;
 }
 
-/* crc32 of the bytes that move (struct geom's moved tail), where they are now, member by member. */
+/* crc32 of the bytes that move, where they are now. */
 static uint32_t moved_crc(struct dev *d, const struct geom *g, int *err)
 {
 	uint8_t *buf = io_alloc(g->moved_len * g->members);
+	uint32_t c;
 
-	*err = !buf;
-	for (uint32_t i = 0; i < g->members && !*err; i++)
-		*err = !!dev_read(&d[i], buf + i * g->moved_len, g->moved_len, g->moved_at);
-	uint32_t c = *err ? 0 : crc_of(buf, g->moved_len * g->members);
-
+	*err = !!read_tails(d, g, buf);
+	c = *err ? 0 : crc_of(buf, g->moved_len * g->members);
 	free(buf);
 	return c;
 }

@@ -132,7 +132,7 @@ int md_drop_bitmaps(struct array *a, uint8_t *buf)
 
 	if (g->level == LEVEL_PLAIN)
 		return 0;
-	for (uint32_t i = 0; i < g->members && i < a->n && !e; i++) {
+	for (uint32_t i = 0; i < a->n && !e; i++) {	/* the old members: this array's UUID */
 		struct dev *d = &a->dev[i];
 		uint64_t at = mdsb_offset(d->size);
 		struct mdsb s;
