@@ -475,6 +475,17 @@ static int write_window(struct array *a, const struct geom *g, uint64_t s, const
 }
 
 /*
+ * Are stripe s's rows in g's moved tail? Then its pieces live elsewhere
+ * (geom_moved), which write_window follows and geo_write_stripes, whose
+ * member threads write their own member only, does not: a host write in
+ * the old layout's last rows of an array used to the end.
+ */
+static int stripe_moved(const struct geom *g, uint64_t s)
+{
+	return g->moved_len && (s + 1) * geom_stripe_depth(g) > g->moved_at;
+}
+
+/*
  * Write volume bytes [off, off + len) of geometry `g` from `data`, with
  * every copy; with parity, whole stripes are written with the parity
  * computed in memory, and a part of a stripe through write_window.
@@ -518,12 +529,12 @@ int geo_write(struct array *a, const struct geom *g, const uint8_t *data, uint64
 		uint64_t lo = off > s * sb ? off : s * sb, hi = off + len < (s + 1) * sb ? off + len : (s + 1) * sb;
 		uint64_t s1 = s + 1;
 
-		if (lo > s * sb || hi < (s + 1) * sb) {
+		if (lo > s * sb || hi < (s + 1) * sb || stripe_moved(g, s)) {
 			e = write_window(a, g, s, io_dry ? NULL : data + (lo - off), lo, hi, buf);
 			s = s1;
 			continue;
 		}
-		while (s1 < s + RMW_STRIPES && (s1 + 1) * sb <= off + len)
+		while (s1 < s + RMW_STRIPES && (s1 + 1) * sb <= off + len && !stripe_moved(g, s1))
 			s1++;	/* whole stripes: nothing to read */
 		if (!io_dry)
 			memcpy(buf, data + (s * sb - off), (s1 - s) * sb);

@@ -287,3 +287,19 @@ with_bitmap() {
 		verify f.vol f0.img f1.img f2.img f3.img
 	done
 }
+
+@test "reshape: host writes into the last rows of an md array used to the end land where those rows moved, before and after they migrate" {
+	python3 "$TOP/test/mkfull.py" 5 3 4 1 f
+	blank 1M f3.img
+	size=$("$RAIDMIG" plan --json f0.img f1.img f2.img f3.img | json_get data_size)
+	# whole stripes and a part of one in the moved rows, as the migration
+	# starts (old layout) and at its end (new layout)
+	{ echo "write at=0 offset=$((size - 65536)) length=65536 seed=7"
+	  echo "write at=0 offset=$((size - 99840)) length=3072 seed=8"
+	  echo "write at=1000000 offset=$((size - 40960)) length=24576 seed=9"; } >j.txt
+	$ORACLE expect f.vol "$size" j.txt >expect.out
+	run "$RAIDMIG" convert --yes --journal j.txt f0.img f1.img f2.img f3.img
+	echo "$output"
+	[ "$status" -eq 0 ]
+	verify expect.out f0.img f1.img f2.img f3.img
+}
