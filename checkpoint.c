@@ -180,12 +180,13 @@ int ck_write_meta(struct run *r, int durable)
 }
 
 /*
- * The three steps above, with the staging descriptor given. The array's
- * metadata in memory changes only once the new generation is durable: a
- * failed commit leaves it describing what is on disk.
+ * The three steps above, with the staging descriptor given (stage_len 0:
+ * the slot empty). The array's metadata in memory changes only once the
+ * new generation is durable: a failed commit leaves it describing what is
+ * on disk.
  */
 static int commit(struct run *r, enum ck_reason why, uint64_t stage_unit,
-		  uint64_t stage_len, uint32_t stage_crc)
+		  uint64_t stage_len, uint32_t stage_crc, const uint32_t *unit_crc, uint64_t units)
 {
 	struct meta *m = &r->a->m, before = *m;
 	double t = now_seconds();
@@ -201,6 +202,9 @@ static int commit(struct run *r, enum ck_reason why, uint64_t stage_unit,
 	m->stage_unit = stage_len ? stage_unit : 0;
 	m->stage_len = stage_len;
 	m->stage_crc = stage_len ? stage_crc : 0;
+	memset(m->unit_crc, 0, sizeof(m->unit_crc));
+	if (stage_len && units > 1)
+		memcpy(m->unit_crc, unit_crc, units * sizeof(*unit_crc));
 	if (why == CK_FINAL)
 		m->state = META_COMPLETE;
 	/* each copy durable as it is written: before any source byte it releases is overwritten */
@@ -219,7 +223,7 @@ static int commit(struct run *r, enum ck_reason why, uint64_t stage_unit,
 /* A progress checkpoint for `why`: [0, done) is migrated, the slot empty. */
 int ck_commit(struct run *r, enum ck_reason why)
 {
-	int e = commit(r, why, 0, 0, 0);
+	int e = commit(r, why, 0, 0, 0, NULL, 0);
 
 	if (!e)
 		r->ckpt[why]++;
@@ -227,13 +231,15 @@ int ck_commit(struct run *r, enum ck_reason why)
 }
 
 /*
- * Block 222: "unit is in staging", with the staged bytes' CRC. A staged
- * unit costs two commits, both counted as "staging": this one, and the
- * "slot empty" that ck_commit writes once the unit is in place.
+ * Block 222: "units are in staging": `units` units from `unit` on, `len`
+ * bytes, with their CRC and each unit's (when more than one). A staged
+ * batch costs two commits, both counted as "staging": this one, and the
+ * "slot empty" that ck_commit writes once the units are in place.
  */
-int ck_stage(struct run *r, uint64_t unit, uint64_t len, uint32_t crc)
+int ck_stage(struct run *r, uint64_t unit, uint64_t len, uint32_t crc, const uint32_t *unit_crc,
+	     uint64_t units)
 {
-	int e = commit(r, CK_STAGING, unit, len, crc);
+	int e = commit(r, CK_STAGING, unit, len, crc, unit_crc, units);
 
 	if (!e)
 		r->ckpt[CK_STAGING]++;

@@ -13,7 +13,8 @@ uint64_t ck_batch_end(const struct pair *p, const struct policy *pol, uint64_t c
 		      uint64_t done, uint64_t since, uint64_t limit);
 
 int ck_commit(struct run *r, enum ck_reason why);
-int ck_stage(struct run *r, uint64_t unit, uint64_t len, uint32_t crc);
+int ck_stage(struct run *r, uint64_t unit, uint64_t len, uint32_t crc, const uint32_t *unit_crc,
+	     uint64_t units);
 int ck_write_meta(struct run *r, int durable);
 int ck_write_meta_member(struct run *r, uint32_t i, int durable);
 int ck_flush_all(struct run *r);

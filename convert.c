@@ -120,8 +120,8 @@ static int run_init(struct run *r, struct array *a, struct journal *j)
 	r->buflen = BUF_BYTES / ub * ub;
 	if (r->buflen > pair_units(p) * ub)
 		r->buflen = pair_units(p) * ub;	/* a small volume: no more than it holds */
-	if (r->buflen < ub)
-		r->buflen = ub;
+	if (r->buflen < pair_slot_units(p) * ub)
+		r->buflen = pair_slot_units(p) * ub;	/* what the slot holds, read at once */
 	r->pbuflen = r->buflen / geom_stripe_bytes(&p->to) * geom_parities(&p->to) * p->to.chunk;
 	for (uint32_t i = 0; i < a->n; i++) {
 		dev_for_copying(&a->dev[i]);

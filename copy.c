@@ -11,8 +11,8 @@
  * arrival of one that does not reach into it (arrival_limit).
  *
  * Invariant: every unit >= m.progress can be read in the old layout from
- * its read copy, except a unit recorded in the staging slot, whose bytes
- * the slot holds (host writes change those bytes by design, in place).
+ * its read copy, except the units recorded in the staging slot, whose
+ * bytes the slot holds (host writes change those bytes by design, in place).
  * ck_batch_end and the 244 test keep it; a resume relies on it.
  */
 #include <errno.h>
@@ -109,34 +109,99 @@ static int write_units(struct run *r, uint64_t from, uint64_t to)
 				 r->pbuf);
 }
 
-/* Blocks 224-228: staged bytes to their destination, then "slot empty". */
-static int finish_staged(struct run *r, uint64_t rank)
+/* Blocks 224-228: staged bytes of ranks [from, to) to their destination, then "slot empty". */
+static int finish_staged(struct run *r, uint64_t from, uint64_t to)
 {
-	int e = write_units(r, rank, rank + 1);
+	int e = write_units(r, from, to);
 
 	if (e)
 		return e;
-	r->done = rank + 1;
-	r->units_copied++;
+	r->done = to;
+	r->units_copied += to - from;
 	return ck_commit(r, CK_STAGING);
 }
 
-/* Blocks 218-228: the indirect copy of a unit that overwrites its own source. */
+/*
+ * Where a staged batch of ranks [from, to) lies in the volume: its first
+ * unit in volume order, and its bytes (the last unit short at the end of
+ * the data).
+ */
+static void staged_extent(const struct pair *p, uint64_t from, uint64_t to, uint64_t *unit, uint64_t *len)
+{
+	uint64_t ub = pair_unit_bytes(p), lo, hi;
+
+	pair_unit_range(p, from, to, &lo, &hi);
+	*unit = lo;
+	*len = (hi * ub < p->data_size ? hi * ub : p->data_size) - lo * ub;
+}
+
+/*
+ * The ranks a staged copy from `rank` takes at once: as many as the slot
+ * holds, short of a host write arriving inside that reaches into them
+ * (arrival_limit), up to the last that overwrites its own source too. A
+ * unit between that does not is staged with them: it costs its bytes in
+ * the slot, where a batch of its own would cost two more commits. The
+ * prior-art policy stages one unit at a time.
+ */
+static uint64_t arrival_limit(const struct run *r, uint64_t from, uint64_t to);
+
+static uint64_t staged_end(const struct run *r, uint64_t rank)
+{
+	const struct pair *p = &r->a->m.p;
+	uint64_t units = pair_units(p), end = rank + 1, limit = rank + pair_slot_units(p);
+	int self;
+
+	if (r->pol.every_unit)
+		return end;
+	if (limit > units)
+		limit = units;
+	limit = arrival_limit(r, rank, limit);
+	for (uint64_t u = end; u < limit; u++)
+		if (pair_clobbers(p, u, &self), self)
+			end = u + 1;
+	return end;
+}
+
+/* The crc32 of each staged unit of buf[0, len) into crcs, and of them all. */
+static uint32_t staged_crcs(const struct pair *p, const uint8_t *buf, uint64_t len, uint32_t *crcs)
+{
+	uint64_t ub = pair_unit_bytes(p);
+	uLong all = crc32(0L, Z_NULL, 0);
+
+	for (uint64_t off = 0, i = 0; off < len; off += ub, i++) {
+		uint64_t n = len - off < ub ? len - off : ub;
+
+		crcs[i] = crc_of(buf + off, n);
+		all = crc32_combine(all, crcs[i], (z_off_t)n);
+	}
+	return (uint32_t)all;
+}
+
+/*
+ * Blocks 218-228: the indirect copy of the units that overwrite their own
+ * source, ranks [rank, staged_end): read in the old layout, written to the
+ * slot, flushed and recorded with their CRC, then written in the new one.
+ * A unit's writes overwrite the source of no later unit (pair_check), so
+ * the batch's writes touch only its own sources and checkpointed units'.
+ */
 static int staged_copy(struct run *r, uint64_t rank)
 {
-	uint64_t unit = pair_unit_of(&r->a->m.p, rank), off, len;
+	uint64_t end = staged_end(r, rank), unit, len;
+	uint32_t crcs[SLOT_MAX_UNITS] = { 0 };
 	int e;
 
-	pair_unit_extent(&r->a->m.p, unit, &off, &len);
-	e = read_units(r, rank, rank + 1);
+	staged_extent(&r->a->m.p, rank, end, &unit, &len);
+	e = read_units(r, rank, end);
 	if (!e)
 		e = slot_io(r->a, r->buf, len, 1);
-	r->bytes_staged += len;
+	if (!e)
+		r->bytes_staged += len;
 	/* ck_stage flushes the slot before the metadata that points to it */
 	if (!e)
-		e = ck_stage(r, unit, len, io_dry ? 0 : crc_of(r->buf, len));
+		e = ck_stage(r, unit, len, io_dry ? 0 : staged_crcs(&r->a->m.p, r->buf, len, crcs),
+			     crcs, end - rank);
 	if (!e)
-		e = finish_staged(r, rank);
+		e = finish_staged(r, rank, end);
 	return e;
 }
 
@@ -153,20 +218,20 @@ static int slot_whole(const struct array *a)
 }
 
 /*
- * The bytes of the unit recorded in the staging slot, into buf: from the
- * slot if it matches the CRC that was flushed with the metadata after the
- * bytes; else from the unit's old-layout read copies if they match it (a
- * crash before the unit's writes reached its source, or a unit whose
- * writes never touch it); else from its new place if that does (a crash
- * after its writes, before "slot empty"). A member missing (cat of a
- * degraded array) skips the slot, which has no redundancy; the layouts
- * rebuild what they can. Writes nothing. Returns 0, or -EBADMSG after a
- * message when no copy is intact.
+ * The bytes of the units recorded in the staging slot, into buf, unit by
+ * unit: from the slot if they match the CRC that was flushed with the
+ * metadata after the bytes; else from the unit's old-layout read copies if
+ * they match it (a crash before the unit's writes reached its source, or a
+ * unit whose writes never touch it); else from its new place if that does
+ * (a crash after its writes, before "slot empty"). A member missing (cat
+ * of a degraded array) skips the slot, which has no redundancy; the
+ * layouts rebuild what they can. Writes nothing. Returns 0, or -EBADMSG
+ * after a message when no copy of a unit is intact.
  */
 static int load_staged(struct array *a, uint8_t *buf)
 {
 	const struct meta *m = &a->m;
-	uint64_t off = m->stage_unit * pair_unit_bytes(&m->p);
+	uint64_t ub = pair_unit_bytes(&m->p), units = (m->stage_len + ub - 1) / ub;
 	const struct geom *g[2] = { &m->p.from, &m->p.to };
 	int whole = slot_whole(a), e = whole ? slot_io(a, buf, m->stage_len, 0) : 0;
 
@@ -174,20 +239,31 @@ static int load_staged(struct array *a, uint8_t *buf)
 		return e;
 	if (whole && crc_of(buf, m->stage_len) == m->stage_crc)
 		return 0;
-	for (int k = 0; k < 2; k++) {
-		e = geo_read(a, g[k], buf, off, m->stage_len);
-		if (e && e != -ENODEV)
-			return e;
-		if (!e && crc_of(buf, m->stage_len) == m->stage_crc) {
-			if (whole)
-				log_err("the staging slot of unit %llu is damaged; its %s copy is intact and is used instead",
-					(unsigned long long)m->stage_unit, k ? "new" : "old");
-			return 0;
+	for (uint64_t i = 0, unit = m->stage_unit; i < units; i++, unit++) {
+		uint64_t n = m->stage_len - i * ub < ub ? m->stage_len - i * ub : ub;
+		uint32_t want = units == 1 ? m->stage_crc : m->unit_crc[i];
+		uint8_t *at = buf + i * ub;
+		int k;
+
+		if (whole && crc_of(at, n) == want)
+			continue;
+		for (k = 0; k < 2; k++) {
+			e = geo_read(a, g[k], at, unit * ub, n);
+			if (e && e != -ENODEV)
+				return e;
+			if (!e && crc_of(at, n) == want)
+				break;
 		}
+		if (k == 2) {
+			log_err("the staging slot holds unit %llu, but neither %s nor the unit's old or new place matches the CRC in the metadata: refusing to restore it",
+				(unsigned long long)unit, whole ? "the slot" : "the slot (a member holding part of it is missing)");
+			return -EBADMSG;
+		}
+		if (whole)
+			log_err("the staging slot of unit %llu is damaged; its %s copy is intact and is used instead",
+				(unsigned long long)unit, k ? "new" : "old");
 	}
-	log_err("the staging slot holds unit %llu, but neither %s nor the unit's old or new place matches the CRC in the metadata: refusing to restore it",
-		(unsigned long long)m->stage_unit, whole ? "the slot" : "the slot (a member holding part of it is missing)");
-	return -EBADMSG;
+	return 0;
 }
 
 /*
@@ -228,16 +304,15 @@ int staged_load(struct run *r)
 	return load_staged(r->a, r->buf);
 }
 
-/* Blocks 224-228 for the unit staged_load put in the copy buffer. */
+/* Blocks 224-228 for the units staged_load put in the copy buffer. */
 int restore_staged(struct run *r)
 {
 	const struct pair *p = &r->a->m.p;
-	uint64_t unit = r->a->m.stage_unit, off, len, ub = pair_unit_bytes(p);
+	uint64_t ub = pair_unit_bytes(p), k = (r->a->m.stage_len + ub - 1) / ub;
 
-	pair_unit_extent(p, unit, &off, &len);
-	memset(r->buf + len, 0, ub - len);
-	r->done = pair_rank_of(p, unit);
-	return finish_staged(r, r->done);
+	memset(r->buf + r->a->m.stage_len, 0, k * ub - r->a->m.stage_len);
+	r->done = r->a->m.progress;	/* the batch's first rank (meta.c checks) */
+	return finish_staged(r, r->done, r->done + k);
 }
 
 /*
@@ -446,6 +521,8 @@ int migrate(struct run *r)
 		pair_clobbers(p, r->done, &self);
 		if (self) {
 			e = staged_copy(r, r->done);
+			if (r->progress)
+				r->progress(r, 0);
 			continue;
 		}
 		if (ck_next_dest_due(p, r->a->m.progress, r->done, r->done)) {

@@ -224,7 +224,7 @@ static int move_tail(struct pair *p, uint64_t room, uint64_t rows, const struct 
  */
 int create_geometry(struct dev *d, int n, const struct geom *want, int ours, struct pair *p)
 {
-	uint64_t room, end, rows, cap;
+	uint64_t room, end, rows, cap, size[MAX_MEMBERS];
 	const char *why;
 	struct source_end se = { .kind = END_BLANK, .what = "its data" };
 	int small = 0;
@@ -295,6 +295,13 @@ int create_geometry(struct dev *d, int n, const struct geom *want, int ours, str
 		return -EINVAL;
 	why = pair_order(p);
 	if (why) {
+		log_err("cannot migrate: %s", why);
+		return -EINVAL;
+	}
+	for (int i = 0; i < n; i++)
+		size[i] = d[i].size;
+	why = meta_fit_slot(p, size);
+	if (why) {	/* what a resume will check: never written otherwise */
 		log_err("cannot migrate: %s", why);
 		return -EINVAL;
 	}

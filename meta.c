@@ -9,7 +9,8 @@
  *     md's v1.0 superblock, 4 KiB at mdsb_offset(size), and the tail
  *     md's bad-block log, the 4 KiB below it (bblog_offset -8 sectors)
  *     metadata copies 1 and 0, 4 KiB each, below that
- *     the staging slot: one unit of the new layout spread over its members
+ *     the staging slot: units of the new layout spread over its members
+ *     (pair_slot_units: one, or as many as fit, meta_fit_slot)
  *     free space, then the member's data area from byte 0
  * Once the migration is complete md owns all of it: a bitmap added with
  * mdadm --grow may take the place of the metadata and the slot.
@@ -34,6 +35,9 @@
  *        u32 1 if the head crc was recorded, else 0 }
  *   768  the old layout's moved tail: u64 where it was on member 0, u64
  *        length, u64 where it is, u32 the member it is on, u32 its crc32
+ *   800  u32 units the staging slot holds (0, in older copies: one)
+ *  1024  u32 crc32 of each staged unit, SLOT_MAX_UNITS of them, when the
+ *        slot holds more than one (older copies: zeros)
  *  4092  u32 crc32 of bytes [0, 4092)
  */
 #include <string.h>
@@ -48,7 +52,10 @@ static const char magic[8] = { 'R', 'A', 'I', 'D', 'M', 'I', 'G', '1' };
 #define OFF_TABLE	256
 #define MEMBER_REC	32
 #define OFF_MOVED	(OFF_TABLE + MAX_MEMBERS * MEMBER_REC)
+#define OFF_SLOT	(OFF_MOVED + 32)
+#define OFF_UNIT_CRC	1024
 #define OFF_CRC		(META_BLOCK - 4)
+_Static_assert(OFF_UNIT_CRC + 4 * SLOT_MAX_UNITS <= OFF_CRC, "the unit crcs fit the block");
 
 static uint32_t block_crc(const uint8_t *buf)
 {
@@ -116,14 +123,41 @@ void meta_encode(const struct meta *m, uint8_t *buf)
 	put64(buf + OFF_MOVED + 16, m->p.from.moved_to);
 	put32(buf + OFF_MOVED + 24, m->p.from.moved_member);
 	put32(buf + OFF_MOVED + 28, m->moved_crc);
+	put32(buf + OFF_SLOT, m->p.slot_units);
+	for (uint32_t i = 0; i < SLOT_MAX_UNITS; i++)
+		put32(buf + OFF_UNIT_CRC + 4 * i, m->unit_crc[i]);
 	put32(buf + OFF_CRC, block_crc(buf));
+}
+
+/*
+ * Does every member's configuration area lie above the data both layouts
+ * keep on it during the migration: the new layout's member data, and the
+ * old layout's rows that hold the volume's data (the rest of them moved
+ * out of the area's way, p->from's moved tail, below the new member data)?
+ */
+static int areas_fit(const struct pair *p, const uint64_t *size)
+{
+	uint64_t sb = geom_stripe_bytes(&p->from);
+	uint64_t used = (p->data_size + sb - 1) / sb * geom_stripe_depth(&p->from);
+
+	if (used > p->from.member_data)
+		used = p->from.member_data;
+	if (p->from.moved_len && used > p->from.moved_at)
+		used = p->from.moved_at;
+	for (uint32_t i = 0; i < pair_members(p); i++) {
+		uint64_t room = meta_data_room(p, size[i]);
+
+		if ((i < p->to.members && room < p->to.member_data) || (i < p->from.members && room < used))
+			return 0;
+	}
+	return 1;
 }
 
 /* The field checks: each returns the reason a decoded copy is impossible. */
 static const char *check_fields(const struct meta *m)
 {
 	const char *why = pair_check(&m->p);
-	uint64_t units, sb, used;
+	uint64_t units, staged = 0, size[MAX_MEMBERS];
 
 	if (why)
 		return why;
@@ -145,15 +179,21 @@ static const char *check_fields(const struct meta *m)
 	if (m->state == META_COMPLETE && m->progress != units)
 		return "complete array with a checkpoint short of the end";
 	if (m->stage_len) {
-		uint64_t off, len;
+		uint64_t ub = pair_unit_bytes(&m->p), end = m->stage_unit * ub + m->stage_len;
+		uint64_t first = m->p.descending ? (end - 1) / ub : m->stage_unit;
 
-		pair_unit_extent(&m->p, m->stage_unit, &off, &len);
-		if (m->stage_unit >= units || m->stage_len != len ||
-		    m->stage_len > pair_slot_bytes(&m->p) * m->p.to.members)
+		/* whole units from stage_unit on, the last one short only at the end of the data */
+		if (m->stage_unit >= units || m->stage_len > m->p.data_size - m->stage_unit * ub ||
+		    (end % ub && end != m->p.data_size) ||
+		    (end + ub - 1) / ub - m->stage_unit > pair_slot_units(&m->p))
 			return "staging length does not fit the slot";
-		if (m->stage_unit != pair_unit_of(&m->p, m->progress))
+		if (first != pair_unit_of(&m->p, m->progress))
 			return "staged unit is not the next unit";
+		staged = (end + ub - 1) / ub - m->stage_unit;
 	}
+	for (uint32_t i = staged > 1 ? (uint32_t)staged : 0; i < SLOT_MAX_UNITS; i++)
+		if (m->unit_crc[i])
+			return "unit crc past the staged units";
 	if (!(m->journal_flags & JOURNAL_GIVEN) &&
 	    (m->journal_crc || m->journal_done || m->journal_size || m->journal_data_crc))
 		return "journal position without a journal";
@@ -164,22 +204,12 @@ static const char *check_fields(const struct meta *m)
 	for (uint32_t i = 0; i < MAX_MEMBERS; i++)
 		if (m->member[i].head_known > 1 || (!m->member[i].head_known && m->member[i].head_crc))
 			return "member table: unknown head crc flag";
-	/* the old layout's rows that hold the data: below the configuration area */
-	sb = geom_stripe_bytes(&m->p.from);
-	used = (m->p.data_size + sb - 1) / sb * geom_stripe_depth(&m->p.from);
-	if (used > m->p.from.member_data)
-		used = m->p.from.member_data;
-	if (m->p.from.moved_len && used > m->p.from.moved_at)
-		used = m->p.from.moved_at;	/* the rest moved out of the configuration area's way */
 	if (!m->p.from.moved_len && m->moved_crc)
 		return "moved tail crc without a moved tail";
-	for (uint32_t i = 0; i < pair_members(&m->p); i++) {
-		uint64_t room = meta_data_room(&m->p, m->member[i].size);
-
-		if ((i < m->p.to.members && room < m->p.to.member_data) ||
-		    (i < m->p.from.members && room < used))
-			return "member table: member smaller than its data area";
-	}
+	for (uint32_t i = 0; i < pair_members(&m->p); i++)
+		size[i] = m->member[i].size;
+	if (!areas_fit(&m->p, size))
+		return "member table: member smaller than its data area";
 	return 0;
 }
 
@@ -198,7 +228,8 @@ int meta_decode(const uint8_t *buf, struct meta *m, const char **why)
 		*why = "bad CRC";
 		return -1;
 	}
-	if (get32(buf + 8) != META_VERSION || get32(buf + 12) != META_BLOCK) {
+	if ((get32(buf + 8) != META_VERSION && get32(buf + 8) != META_VERSION_SLOT1) ||
+	    get32(buf + 12) != META_BLOCK) {
 		*why = "unknown metadata version";
 		return -1;
 	}
@@ -239,6 +270,13 @@ int meta_decode(const uint8_t *buf, struct meta *m, const char **why)
 	m->p.from.moved_to = get64(buf + OFF_MOVED + 16);
 	m->p.from.moved_member = get32(buf + OFF_MOVED + 24);
 	m->moved_crc = get32(buf + OFF_MOVED + 28);
+	m->p.slot_units = get32(buf + OFF_SLOT);
+	if (get32(buf + 8) == META_VERSION_SLOT1 && m->p.slot_units) {
+		*why = "a version 2 copy with a slot of several units";
+		return -1;
+	}
+	for (uint32_t i = 0; i < SLOT_MAX_UNITS; i++)
+		m->unit_crc[i] = get32(buf + OFF_UNIT_CRC + 4 * i);
 	*why = check_fields(m);
 	return *why ? -1 : 0;
 }
@@ -274,18 +312,53 @@ uint64_t meta_data_room(const struct pair *p, uint64_t member_size)
  * of the array spread over its members covers growing by one member at
  * RAID0, 4, 5 and 6 and the level changes of the same chunk (overlap.c).
  * Without it an array raidmig made could not be reshaped by raidmig
- * without shrinking it first, as mdadm's arrays cannot.
+ * without shrinking it first, as mdadm's arrays cannot. The reserve is at
+ * least RESERVE_BYTES (a 64th of a small member): a later restripe at the
+ * same width stages as many units at once as it holds (meta_fit_slot),
+ * two commits for each slotful. mdadm keeps up to 128 MiB (about 0.1%)
+ * before a 1.2 array's data for the same purpose: a reshape's headroom.
  */
+#define RESERVE_BYTES	(4u << 20)
+
 uint64_t meta_new_room(const struct pair *p, uint64_t member_size)
 {
 	uint64_t room = meta_data_room(p, member_size), reserve = 0, copy0;
 
-	if (p->to.level != LEVEL_PLAIN)
+	if (p->to.level != LEVEL_PLAIN) {
+		uint64_t least = member_size / 64 < RESERVE_BYTES ? member_size / 64 : RESERVE_BYTES;
+
 		reserve = ((uint64_t)p->to.members * p->to.chunk + META_BLOCK - 1) / META_BLOCK * META_BLOCK;
+		least = least / META_BLOCK * META_BLOCK;
+		if (reserve < least)
+			reserve = least;
+	}
 	copy0 = meta_copy_offset(member_size, 0);
 	if (room == 0 || copy0 < reserve + 4096)
 		return 0;
 	return room < copy0 - reserve ? room : copy0 - reserve;
+}
+
+/*
+ * The staging slot's size, once both layouts' data areas are known: as
+ * many units as fit above them on every member (the room of the reserve
+ * meta_new_room keeps, of mdadm's, of a moved tail), up to SLOT_MAX_BYTES.
+ * A unit that overwrites its own source is staged with the units after it
+ * that do too, so a restripe at the same width costs two commits per slot,
+ * not per unit. Leaves p->slot_units 1 when one unit is all that fits.
+ * Returns what pair_check says of the result (NULL: fine).
+ */
+const char *meta_fit_slot(struct pair *p, const uint64_t *member_size)
+{
+	uint64_t most = SLOT_MAX_BYTES / pair_unit_bytes(p);
+
+	if (most > pair_units(p))
+		most = pair_units(p);
+	if (most > SLOT_MAX_UNITS)
+		most = SLOT_MAX_UNITS;	/* the metadata holds a crc32 of each */
+	for (p->slot_units = most > 1 ? (uint32_t)most : 1; p->slot_units > 1; p->slot_units--)
+		if (areas_fit(p, member_size))
+			break;
+	return pair_check(p);
 }
 
 const char *meta_state_name(uint32_t state)

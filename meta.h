@@ -6,7 +6,8 @@
 
 #include "overlap.h"
 
-#define META_VERSION	2
+#define META_VERSION	3	/* 3: the slot holds several units (offset 800) */
+#define META_VERSION_SLOT1 2	/* read too: a one-unit slot, no field 800 */
 #define MD_NAME_MAX	32	/* md's set_name field */
 #define BBLOG_BYTES	4096u	/* md's bad-block log, just below its superblock */
 
@@ -36,6 +37,7 @@ struct meta {
 	uint64_t stage_unit;	/* unit held in the staging slot */
 	uint64_t stage_len;	/* bytes in the slot, 0 = slot empty */
 	uint32_t stage_crc;	/* crc32 of the staged bytes */
+	uint32_t unit_crc[SLOT_MAX_UNITS]; /* crc32 of each staged unit, when more than one */
 	uint32_t journal_crc;	/* crc32 of the journal file, if journal_size */
 	uint64_t journal_size;	/* bytes of the journal file, 0 = no journal */
 	uint64_t journal_done;	/* journal records applied as of this commit */
@@ -58,6 +60,7 @@ uint64_t meta_copy_offset(uint64_t member_size, int copy);
 uint64_t meta_slot_offset(const struct pair *p, uint64_t member_size);
 uint64_t meta_data_room(const struct pair *p, uint64_t member_size);
 uint64_t meta_new_room(const struct pair *p, uint64_t member_size);
+const char *meta_fit_slot(struct pair *p, const uint64_t *member_size);
 const char *meta_state_name(uint32_t state);
 
 #endif

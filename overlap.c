@@ -47,10 +47,17 @@ uint32_t pair_members(const struct pair *p)
 	return p->from.members > p->to.members ? p->from.members : p->to.members;
 }
 
-/* The staging slot on each `to` member: one unit spread evenly, in 4 KiB blocks. */
+/* Units the staging slot holds: meta_fit_slot chose it; older metadata had one. */
+uint64_t pair_slot_units(const struct pair *p)
+{
+	return p->slot_units ? p->slot_units : 1;
+}
+
+/* The staging slot on each `to` member: its units spread evenly, in 4 KiB blocks. */
 uint64_t pair_slot_bytes(const struct pair *p)
 {
-	uint64_t per = (pair_unit_bytes(p) + p->to.members - 1) / p->to.members;
+	uint64_t bytes = pair_slot_units(p) * pair_unit_bytes(p);
+	uint64_t per = (bytes + p->to.members - 1) / p->to.members;
 
 	return (per + META_BLOCK - 1) / META_BLOCK * META_BLOCK;
 }
@@ -328,6 +335,9 @@ const char *pair_check(const struct pair *p)
 		return "data size larger than the volume";
 	if (pair_unit_bytes(p) > MAX_MEMBERS * (uint64_t)MAX_CHUNK * 8)
 		return "the unit of this pair of layouts is too large";
+	if (p->slot_units > 1 && (p->slot_units > SLOT_MAX_BYTES / pair_unit_bytes(p) ||
+				  p->slot_units > SLOT_MAX_UNITS || p->slot_units > pair_units(p)))
+		return "staging slot larger than raidmig stages at once";
 	if (p->from.moved_len) {	/* never written while it holds data: past every row written */
 		uint64_t sb = geom_stripe_bytes(&p->to), rows = (p->data_size + sb - 1) / sb * geom_stripe_depth(&p->to);
 

@@ -15,7 +15,15 @@ struct pair {
 	uint32_t descending;	/* units are migrated from the last to the first */
 	uint32_t unsynced;	/* the old layout's copies and parity may disagree (md's
 				 * resync unfinished): only copy 0 is trusted, the rest rewritten */
+	uint32_t slot_units;	/* units the staging slot holds at once (0 reads as 1) */
 };
+
+/*
+ * The most a staging slot of several units holds, all members together:
+ * the copy buffer holds what is staged at once (convert.c run_init).
+ */
+#define SLOT_MAX_BYTES	(16u << 20)
+#define SLOT_MAX_UNITS	512u	/* and units: the metadata holds a crc32 of each */
 
 /* Sizes derived from a pair, for loops over many units. */
 struct pair_sizes {
@@ -28,6 +36,7 @@ uint64_t pair_unit_bytes(const struct pair *p);
 uint64_t pair_units(const struct pair *p);
 uint64_t pair_unit_depth(const struct pair *p);
 uint64_t pair_slot_bytes(const struct pair *p);
+uint64_t pair_slot_units(const struct pair *p);
 uint32_t pair_members(const struct pair *p);
 void pair_unit_extent(const struct pair *p, uint64_t unit, uint64_t *off, uint64_t *len);
 int pair_is_identity(const struct pair *p, uint32_t member, uint64_t moff, uint64_t voff);

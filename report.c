@@ -233,11 +233,11 @@ void report_copy(const char *path, int c, const struct meta *m, const char *why,
 		geom_json("from", &p->from);
 		printf(", ");
 		geom_json("to", &p->to);
-		printf(", \"staging\": {\"unit\": %llu, \"length\": %llu, \"crc\": %u}, "
+		printf(", \"staging\": {\"unit\": %llu, \"length\": %llu, \"crc\": %u, \"slot_units\": %llu}, "
 		       "\"journal\": {\"given\": %s, \"size\": %llu, \"crc\": %u, \"data_crc\": %u, "
 		       "\"applied\": %llu}, \"source_crc\": %u, \"member_table\": [",
 		       (unsigned long long)m->stage_unit, (unsigned long long)m->stage_len, m->stage_crc,
-		       m->journal_flags & JOURNAL_GIVEN ? "true" : "false",
+		       (unsigned long long)pair_slot_units(p), m->journal_flags & JOURNAL_GIVEN ? "true" : "false",
 		       (unsigned long long)m->journal_size, m->journal_crc, m->journal_data_crc,
 		       (unsigned long long)m->journal_done, m->source_crc);
 		for (uint32_t i = 0; i < pair_members(p); i++) {
@@ -267,10 +267,12 @@ void report_copy(const char *path, int c, const struct meta *m, const char *why,
 	       (unsigned long long)pair_units(p), (unsigned long long)pair_unit_bytes(p),
 	       (unsigned long long)p->to.member_data, (unsigned long long)m->progress);
 	if (m->stage_len)
-		printf("  staging: unit %llu, %llu bytes, crc32 %08x\n",
-		       (unsigned long long)m->stage_unit, (unsigned long long)m->stage_len, m->stage_crc);
+		printf("  staging: unit %llu, %llu bytes, crc32 %08x (the slot holds %llu unit%s)\n",
+		       (unsigned long long)m->stage_unit, (unsigned long long)m->stage_len, m->stage_crc,
+		       (unsigned long long)pair_slot_units(p), pair_slot_units(p) > 1 ? "s" : "");
 	else
-		printf("  staging: empty\n");
+		printf("  staging: empty (the slot holds %llu unit%s)\n", (unsigned long long)pair_slot_units(p),
+		       pair_slot_units(p) > 1 ? "s" : "");
 	if (m->journal_flags & JOURNAL_GIVEN)
 		printf("  journal: %llu bytes, crc32 %08x, data crc32 %08x, %llu records applied\n",
 		       (unsigned long long)m->journal_size, m->journal_crc, m->journal_data_crc,

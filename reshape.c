@@ -348,6 +348,26 @@ static int place_tails(const struct array *a, struct pair *p)
 }
 
 /*
+ * A member's data size in the new layout, from the room below its slot
+ * and the room below the reserve for a later migration: the old size
+ * where the reserve would cut into it, rounded up to the new stripe depth
+ * where the room allows (a larger chunk), so that the new array holds no
+ * less than the old one when it can.
+ */
+static uint64_t keep_size(const struct pair *p, uint64_t room, uint64_t new_room)
+{
+	uint64_t depth = geom_stripe_depth(&p->to), size = geom_round_member(&p->to, new_room);
+	uint64_t up = (p->from.member_data + depth - 1) / depth * depth;
+
+	if (size >= p->from.member_data || room < p->from.member_data)
+		return size;
+	if (up <= room)
+		return up;
+	return size > geom_round_member(&p->to, p->from.member_data) ? size :
+	       geom_round_member(&p->to, p->from.member_data);
+}
+
+/*
  * The pair of geometries for an md array over a->dev[0..count) (opened,
  * checked for use; sb and is_md as reshape_find left them): reorders the
  * devices into member order and fills *p. Returns 0, or -EINVAL after a
@@ -360,7 +380,7 @@ int reshape_geometry(struct array *a, int count, const struct reshape_want *w, c
 	uint32_t n_new;
 	const char *why;
 	char name[64];
-	uint64_t cap_old, least = UINT64_MAX, end = 0;
+	uint64_t cap_old, least = UINT64_MAX, end = 0, size[MAX_MEMBERS];
 	uint32_t tight = 0;
 	int known = 0;
 
@@ -423,12 +443,7 @@ int reshape_geometry(struct array *a, int count, const struct reshape_want *w, c
 			least = room;
 			tight = i;
 		}
-		/* keep the old size when the reserve for a later migration would cut into it */
-		if (room >= p->from.member_data && meta_new_room(p, a->dev[i].size) < p->from.member_data)
-			room = p->from.member_data;
-		else
-			room = meta_new_room(p, a->dev[i].size);
-		room = geom_round_member(&p->to, room);
+		room = keep_size(p, room, meta_new_room(p, a->dev[i].size));
 		if (i < n_new && room < p->to.member_data)
 			p->to.member_data = room;
 	}
@@ -465,6 +480,13 @@ int reshape_geometry(struct array *a, int count, const struct reshape_want *w, c
 		return -EINVAL;
 	why = pair_order(p);
 	if (why) {
+		log_err("cannot migrate: %s", why);
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < a->n; i++)
+		size[i] = a->dev[i].size;
+	why = meta_fit_slot(p, size);
+	if (why) {	/* what a resume will check: never written otherwise */
 		log_err("cannot migrate: %s", why);
 		return -EINVAL;
 	}

@@ -188,3 +188,20 @@ mkext4() {
 	debugfs -w -R "write $1.data data" "$1" >/dev/null 2>&1
 	rm -f "$1.data"
 }
+
+# staging_writes TRACE: of a run traced by the shim (SHIM_TRACE), the
+# numbers (as SHIM_KILL_AT counts them) of the first write to the first
+# staged batch's destination, after the "in staging" commit, and of the
+# first write of the "slot empty" commit after it; then the first member's
+# slot offset and share ("FIRST DONE OFFSET BYTES")
+staging_writes() {
+	python3 - "$1" <<'PY'
+import sys
+ws = [l.split() for l in open(sys.argv[1]) if l[0] in "WD"]
+d1 = next(i for i, w in enumerate(ws) if w[0] == "D")      # "in staging"
+first = next(i for i in range(d1, len(ws)) if ws[i][0] == "W")
+done = next(i for i in range(first, len(ws)) if ws[i][0] == "D")
+slot = next(w for w in reversed(ws[:d1]) if w[1] == ws[d1][1])
+print(first + 1, done + 1, slot[2], slot[3])
+PY
+}

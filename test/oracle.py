@@ -72,8 +72,9 @@ def datasize(size, chunk, members, level=0, layout="n2"):
     4 KiB bad-block log below it, two 4 KiB metadata copies, and the
     staging slot of one unit, one stripe of the new layout, spread over the
     members), or what the new array can hold if that is less (each member's
-    data ends below the slot or the reserve of one chunk per member for a
-    later reshape, whichever is larger)."""
+    data ends below the slot or the reserve for a later reshape, whichever
+    is larger: one chunk per member, and at least a 64th of the member up
+    to 4 MiB)."""
     n = members
     if level == 10:                     # nK near copies, oK offset copies
         copies, far = int(layout[1:]), layout[0] == "o"
@@ -86,6 +87,7 @@ def datasize(size, chunk, members, level=0, layout="n2"):
     slot = -(-unit // members)
     slot = -(-slot // 4096) * 4096
     reserve = -(-(members * chunk) // 4096) * 4096   # for a later reshape (meta.c)
+    reserve = max(reserve, min(4 << 20, size // 64) // 4096 * 4096)  # at least a 64th, up to 4 MiB
     room = sb_offset(size) - 4096 - 2 * 4096 - slot  # the source's data, below the slot
     cap = (sb_offset(size) - 4096 - 2 * 4096 - max(slot, reserve)) // depth * unit
     print(min(room, cap))

@@ -205,7 +205,9 @@ impossible() {
 	impossible 176 8 0xffffffffffff0000 "member data size too large|member table"
 	impossible 176 8 4097 "member data size not a multiple of the stripe depth"
 	impossible 116 4 2 "unknown journal flags"
-	impossible 8 4 3 "unknown metadata version"
+	impossible 8 4 4 "unknown metadata version"
+	impossible 800 4 600 "staging slot larger than raidmig stages at once"
+	impossible 1024 4 7 "unit crc past the staged units"
 }
 
 @test "a second raidmig on the same members is refused; a killed one blocks nothing" {

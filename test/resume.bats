@@ -152,3 +152,43 @@ staged_kill() {
 	[[ "$output" =~ "staging slot of unit 0 is damaged; its old copy is intact and is used instead" ]]
 	verify expect.out a.img b.img c.img
 }
+
+# A restripe at the same width (RAID5 over 3 to RAID6 left-symmetric over 4)
+# stages many units at once: killed with them in the slot, before any of
+# their writes, resume restores them from it; a unit whose part of the slot
+# is damaged comes from its old copy, and only that one; killed amid their
+# writes, the slot alone restores them.
+@test "a batch of staged units: restored from the slot; a damaged unit of it from its old copy" {
+	mkext4 a.img 2M
+	blank 2M m1.img m2.img m3.img
+	"$RAIDMIG" convert --yes --level 5 --chunk 4K a.img m1.img m2.img >/dev/null
+	"$RAIDMIG" cat a.img m1.img m2.img >vol.img
+	mkdir orig && cp ./*.img orig/
+	set -- a.img m1.img m2.img m3.img
+	SHIM_TRACE=$W/trace LD_PRELOAD="$SHIM" "$RAIDMIG" convert --yes --level 6 --layout left-symmetric "$@" >/dev/null
+	read -r first done slot share < <(staging_writes trace)
+	ub=$("$RAIDMIG" plan --json --level 6 --layout left-symmetric orig/a.img orig/m1.img orig/m2.img orig/m3.img | json_get unit_bytes)
+	[ "$ub" -lt "$share" ]	# a.img's part of the slot holds unit 1's first bytes
+	for kill in "$first" $(((first + done) / 2)); do
+		cp orig/*.img .
+		run env SHIM_KILL_AT="$kill" LD_PRELOAD="$SHIM" "$RAIDMIG" convert --yes --level 6 --layout left-symmetric "$@"
+		[ "$status" -eq 137 ]
+		run "$RAIDMIG" inspect a.img
+		[[ "$output" =~ staging:\ unit\ 0,\ ([0-9]+)\ bytes ]]
+		[ "${BASH_REMATCH[1]}" -ge $((3 * ub)) ]	# three units or more in the slot
+		if [ "$kill" = "$first" ]; then
+			printf 'Z' | dd of=a.img bs=1 seek=$((slot + ub + 100)) conv=notrunc status=none
+		fi
+		run "$RAIDMIG" resume "$@"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		if [ "$kill" = "$first" ]; then
+			[[ "$output" =~ "staging slot of unit 1 is damaged; its old copy is intact and is used instead" ]]
+			[ "$(grep -c "is damaged" <<<"$output")" = 1 ]
+		else
+			! [[ "$output" =~ "damaged" ]]
+		fi
+		verify vol.img "$@"
+		$MDREAD read --check "$@" | grep -q '"parity_mismatches": 0'
+	done
+}

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
+#include "bytes.h"
 #include "checkpoint.h"
 #include "journal.h"
 #include "layout.h"
@@ -217,7 +220,7 @@ static void test_clobbers(void)
 
 	for (size_t k = 0; k < NKINDS; k++) {
 		for (uint32_t n = kinds[k].min_n; n <= 6; n++) {
-			struct pair p = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1 }, mk(kinds[k].level, kinds[k].layout, n, 8192, 12), 0, 0, 0 };
+			struct pair p = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1 }, mk(kinds[k].level, kinds[k].layout, n, 8192, 12), 0, 0, 0, 0 };
 			uint64_t ub, units, cap = geom_capacity(&p.to);
 			int64_t *most;
 			int *self;
@@ -411,8 +414,8 @@ static void test_moved(void)
 
 static void test_sizes(void)
 {
-	struct pair p = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1, .member_data = 1 << 20 }, mk(0, 0, 2, 65536, 100), 1 << 20, 0, 0 };
-	struct pair q = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1, .member_data = 1 << 20 }, mk(6, 2, 5, 65536, 100), 1 << 20, 0, 0 };
+	struct pair p = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1, .member_data = 1 << 20 }, mk(0, 0, 2, 65536, 100), 1 << 20, 0, 0, 0 };
+	struct pair q = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1, .member_data = 1 << 20 }, mk(6, 2, 5, 65536, 100), 1 << 20, 0, 0, 0 };
 	uint64_t off, len;
 
 	ok(pair_unit_bytes(&p) == 131072 && pair_unit_depth(&p) == 65536, "RAID0 over 2: a unit is one stripe");
@@ -473,6 +476,55 @@ static int decodes(struct meta m, const char *want)
 	return want ? r < 0 && strstr(why, want) != NULL : r == 0;
 }
 
+/* A slot of several units: its batches in both orders, and what is refused. */
+static void test_meta_slot(struct meta m)
+{
+	struct meta t, out;
+	uint8_t blk[META_BLOCK];
+	const char *why;
+	uint64_t sizes[3] = { 256 << 20, 256 << 20, 256 << 20 };
+	struct pair r1 = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1, .member_data = 64 << 20 },
+			   mk(1, 0, 3, 4096, 16384), 64 << 20, 0, 0, 0 };
+
+	t = m; t.p.slot_units = 4; t.stage_unit = 3; t.stage_len = 3 * 131072;
+	t.unit_crc[0] = 1; t.unit_crc[1] = 2; t.unit_crc[2] = 3;
+	meta_encode(&t, blk);
+	ok(meta_decode(blk, &out, &why) == 0 && !memcmp(&t, &out, sizeof(t)), "a batch of staged units and their crcs round-trip");
+	t.unit_crc[3] = 4;
+	ok(decodes(t, "unit crc past the staged units"), "a unit crc past the batch is refused");
+	t.unit_crc[3] = 0; t.stage_len = 5 * 131072;
+	ok(decodes(t, "staging length"), "a batch larger than the slot is refused");
+	t.stage_len = UINT64_MAX - 1000;
+	ok(decodes(t, "staging length"), "a staging length that wraps is refused");
+	/* RAID0 over 3 to 2, from the last unit: 384 KiB units, the last of them short */
+	t = m; t.p.from = mk(0, 0, 3, 65536, 6); t.p.to = mk(0, 0, 2, 65536, 10); t.p.descending = 1;
+	t.p.slot_units = 2; t.progress = 0; t.stage_unit = 1; t.stage_len = (1 << 20) - 393216;
+	ok(decodes(t, NULL), "descending: the batch ends at the next unit, the last one");
+	t.stage_unit = 0; t.stage_len = 2 * 393216;
+	ok(decodes(t, "not the next unit"), "descending: a batch that does not end at the next unit is refused");
+	t = m; t.p.slot_units = 600;
+	ok(decodes(t, "staging slot larger"), "a slot of more units than the metadata has crcs for is refused");
+	t = m; t.p.slot_units = 4;
+	meta_encode(&t, blk);
+	blk[8] = 2;	/* a version 2 copy (one unit) with field 800 set */
+	put32(blk + META_BLOCK - 4, (uint32_t)crc32(crc32(0L, Z_NULL, 0), blk, META_BLOCK - 4));
+	ok(meta_decode(blk, &out, &why) < 0 && strstr(why, "version 2"), "a version 2 copy with a slot of several units is refused");
+	t.p.slot_units = 0;
+	meta_encode(&t, blk);
+	blk[8] = 2;
+	put32(blk + META_BLOCK - 4, (uint32_t)crc32(crc32(0L, Z_NULL, 0), blk, META_BLOCK - 4));
+	ok(meta_decode(blk, &out, &why) == 0 && pair_slot_units(&out.p) == 1, "a version 2 copy reads as a one-unit slot");
+	/* fitting: RAID1 of 4 KiB units would take 4096 of them; the metadata holds 512 crcs */
+	ok(meta_fit_slot(&r1, sizes) == NULL && r1.slot_units == SLOT_MAX_UNITS &&
+	   meta_data_room(&r1, sizes[0]) >= r1.to.member_data, "the slot holds at most 512 units, above the data");
+	t = m;
+	ok(meta_fit_slot(&t.p, sizes) == NULL && t.p.slot_units == 8, "a slot holds no more units than the data has");
+	/* the source's 1 MiB, then 180 KiB below the metadata copies: 4 units of 43 KiB a member */
+	sizes[0] = sizes[2] = (1 << 20) + (200 << 10);
+	ok(meta_fit_slot(&t.p, sizes) == NULL && t.p.slot_units == 4 &&
+	   meta_data_room(&t.p, sizes[0]) >= 1 << 20, "a tight member bounds the slot");
+}
+
 static void test_meta(void)
 {
 	struct meta m = sample(), out, t;
@@ -524,6 +576,7 @@ static void test_meta(void)
 	ok(decodes(t, "moved tail is not past the rows"), "a moved tail where the new layout writes is refused");
 	t.p.from.moved_to = 9 << 16; t.p.from.moved_member = 0;
 	ok(decodes(t, "bad moved tail"), "a moved tail on member 0 itself is refused");
+	test_meta_slot(m);
 }
 
 static void test_mdsb(void)
@@ -566,7 +619,7 @@ static void test_mdsb(void)
 /* How often test 244 fires over a whole RAID0 migration from a plain disk. */
 static uint64_t next_dest_firings(uint32_t n, uint64_t units)
 {
-	struct pair p = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1 }, mk(0, 0, n, 65536, units), units * n * 65536, 0, 0 };
+	struct pair p = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1 }, mk(0, 0, n, 65536, units), units * n * 65536, 0, 0, 0 };
 	struct policy none = { 0, 0, 0, 0 };
 	uint64_t ckpt = 0, done = 0, fired = 0;
 
@@ -588,7 +641,7 @@ static uint64_t next_dest_firings(uint32_t n, uint64_t units)
 
 static void test_checkpoint(void)
 {
-	struct pair p = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1, .member_data = 1 << 30 }, mk(0, 0, 2, 65536, 8192), 1 << 30, 0, 0 };
+	struct pair p = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1, .member_data = 1 << 30 }, mk(0, 0, 2, 65536, 8192), 1 << 30, 0, 0, 0 };
 	struct policy every = { 100, 0, 1, 0 }, count = { 100, 0, 0, 0 }, none = { 0, 0, 0, 0 };
 
 	/* unit 0 writes nothing over its source (its member-0 chunk is where it is) */
@@ -613,7 +666,7 @@ static void test_checkpoint(void)
 	   "a unit limit of 2^64 - 1 does not wrap the batch's end (issue 16, defect 11)");
 	{
 		/* RAID1 over 2 grown to 3: member 1 holds copy 1 where the new layout wants it */
-		struct pair g = { mk(1, 0, 2, 4096, 1 << 20), mk(1, 0, 3, 4096, 1 << 20), 1 << 20, 0, 0 };
+		struct pair g = { mk(1, 0, 2, 4096, 1 << 20), mk(1, 0, 3, 4096, 1 << 20), 1 << 20, 0, 0, 0 };
 
 		ok(pair_is_identity(&g, 1, 8192, 8192), "a clean mirror's second copy is in place");
 		g.unsynced = 1;
@@ -622,7 +675,7 @@ static void test_checkpoint(void)
 	}
 	{
 		/* RAID5 left-symmetric over 3 to RAID6 left-symmetric-6 over 4: P stays, Q is new */
-		struct pair q = { mk(5, 2, 3, 4096, 64), mk(6, 18, 4, 4096, 64), 64 * 8192, 0, 0 };
+		struct pair q = { mk(5, 2, 3, 4096, 64), mk(6, 18, 4, 4096, 64), 64 * 8192, 0, 0, 0 };
 		uint64_t kept = 0, parity = 0;
 
 		for (uint32_t m = 0; m < 4; m++) {
