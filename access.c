@@ -180,6 +180,22 @@ int cmd_inspect(char **args, int count)
 }
 
 /*
+ * Where wipe starts on a member of raidmig's array: at its staging slot,
+ * but never below the array's data: the new layout's, or md's if the array
+ * was grown since (mdadm --grow --size), up to md's bad-block log.
+ */
+static uint64_t wipe_above_data(const struct meta *m, const struct mdsb *s, uint64_t size)
+{
+	uint64_t from = meta_slot_offset(&m->p, size), top = mdsb_offset(size) - BBLOG_BYTES;
+
+	if (m->state == META_COMPLETE && from < m->p.to.member_data)
+		from = m->p.to.member_data;
+	if (s && (s->data_offset + s->size) * 512 > from)
+		from = (s->data_offset + s->size) * 512;
+	return from < top ? from : top;
+}
+
+/*
  * What wipe may erase on one device, and how much below its md superblock:
  * raidmig's metadata and slot, and an md superblock that is raidmig's (its
  * mark, or its array's UUID). Returns the byte where erasing starts, or 0
@@ -214,8 +230,9 @@ static uint64_t wipe_from(struct dev *d)
 		log_err("%s: carries no raidmig metadata and no md superblock: nothing to wipe", d->path);
 		return 0;
 	}
-	return st == RM_NONE || st >= RM_DAMAGED ? meta_copy_offset(d->size, 0) :
-	       meta_slot_offset(&m.p, d->size);
+	if (st == RM_NONE || st >= RM_DAMAGED)
+		return meta_copy_offset(d->size, 0);
+	return wipe_above_data(&m, md ? &s : NULL, d->size);
 }
 
 /*

@@ -236,3 +236,24 @@ wait_for() {
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | json_get capacity)" -gt $((31 * 14 << 40)) ]
 }
+
+# wipe erases from the staging slot up, but never below the array's data:
+# md's, when the array was grown after the conversion (mdadm --grow --size)
+@test "wipe of a finished array that md has grown leaves md's data alone" {
+	mksrc a.img 1M 2M
+	blank 3M b.img
+	"$RAIDMIG" convert --level 1 --yes a.img b.img >/dev/null
+	size=$($MDREAD examine a.img | json_get size)
+	grown=$(( (3145728 - 20480 - 16384) / 512 ))	# 16 KiB below the metadata copies
+	[ "$grown" -gt "$size" ]
+	for f in a.img b.img; do
+		python3 "$TOP/test/sbpatch.py" "$f" size="$grown"
+		head -c $(( (grown - size) * 512 )) /dev/urandom | dd of="$f" bs=512 seek="$size" conv=notrunc status=none
+	done
+	cp a.img before.img
+	run "$RAIDMIG" wipe --yes a.img b.img
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ "a.img: wiped "[0-9]+" bytes at $((grown * 512))" ]]
+	cmp -n $((grown * 512)) a.img before.img
+}
