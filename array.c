@@ -131,7 +131,8 @@ static int same_array(const struct meta *a, const struct meta *b)
 		return 0;
 	if (!same_geom(&a->p.from, &b->p.from) || !same_geom(&a->p.to, &b->p.to) ||
 	    a->p.data_size != b->p.data_size || a->p.descending != b->p.descending ||
-	    a->p.unsynced != b->p.unsynced ||
+	    a->p.unsynced != b->p.unsynced || a->p.slot_units != b->p.slot_units ||
+	    a->p.sync_end != b->p.sync_end ||
 	    a->sector_size != b->sector_size ||
 	    a->journal_crc != b->journal_crc || a->journal_size != b->journal_size ||
 	    a->journal_data_crc != b->journal_data_crc || a->journal_flags != b->journal_flags ||

@@ -36,6 +36,8 @@
  *   768  the old layout's moved tail: u64 where it was on member 0, u64
  *        length, u64 where it is, u32 the member it is on, u32 its crc32
  *   800  u32 units the staging slot holds (0, in older copies: one)
+ *   808  u64 when the old layout is not in sync: bytes of each old member
+ *        below which it is (md's resync_offset), 0 for none
  *  1024  u32 crc32 of each staged unit, SLOT_MAX_UNITS of them, when the
  *        slot holds more than one (older copies: zeros)
  *  4092  u32 crc32 of bytes [0, 4092)
@@ -124,6 +126,7 @@ void meta_encode(const struct meta *m, uint8_t *buf)
 	put32(buf + OFF_MOVED + 24, m->p.from.moved_member);
 	put32(buf + OFF_MOVED + 28, m->moved_crc);
 	put32(buf + OFF_SLOT, m->p.slot_units);
+	put64(buf + OFF_SLOT + 8, m->p.sync_end);
 	for (uint32_t i = 0; i < SLOT_MAX_UNITS; i++)
 		put32(buf + OFF_UNIT_CRC + 4 * i, m->unit_crc[i]);
 	put32(buf + OFF_CRC, block_crc(buf));
@@ -271,8 +274,9 @@ int meta_decode(const uint8_t *buf, struct meta *m, const char **why)
 	m->p.from.moved_member = get32(buf + OFF_MOVED + 24);
 	m->moved_crc = get32(buf + OFF_MOVED + 28);
 	m->p.slot_units = get32(buf + OFF_SLOT);
-	if (get32(buf + 8) == META_VERSION_SLOT1 && m->p.slot_units) {
-		*why = "a version 2 copy with a slot of several units";
+	m->p.sync_end = get64(buf + OFF_SLOT + 8);
+	if (get32(buf + 8) == META_VERSION_SLOT1 && (m->p.slot_units || m->p.sync_end)) {
+		*why = "a version 2 copy with a slot of several units or a sync bound";
 		return -1;
 	}
 	for (uint32_t i = 0; i < SLOT_MAX_UNITS; i++)

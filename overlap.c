@@ -166,7 +166,8 @@ uint64_t pair_in_place_end(const struct pair *p, uint32_t member)
 /*
  * Does (member, moff), where the new layout puts the P parity of a stripe
  * (`to`, geom_unmap's piece), already hold it? It does when the old layout
- * is in sync and keeps P of the same stripe there over the same bytes: the
+ * keeps P of the same stripe there over the same bytes, in sync (the whole
+ * old array, or the stripe's rows below md's resync_offset: sync_end): the
  * same stripe width and chunk, the stripe whole within the data (past it
  * the new parity is of zeros). Then the XOR of the same chunks is already
  * on disk: RAID5 to RAID6 in a -6 layout writes Q alone.
@@ -176,9 +177,10 @@ int pair_parity_in_place(const struct pair *p, uint32_t member, uint64_t moff, c
 	uint64_t sb = geom_stripe_bytes(&p->to);
 	struct piece from;
 
-	if (p->unsynced || to->kind != PIECE_P || member >= p->from.members ||
+	if (to->kind != PIECE_P || member >= p->from.members ||
 	    p->from.chunk != p->to.chunk || geom_stripe_bytes(&p->from) != sb ||
-	    (to->stripe + 1) * sb > p->data_size)
+	    (to->stripe + 1) * sb > p->data_size ||
+	    (p->unsynced && (to->stripe + 1) * geom_stripe_depth(&p->from) > p->sync_end))
 		return 0;
 	geom_unmap(&p->from, member, moff, &from);
 	return from.kind == PIECE_P && from.stripe == to->stripe;
@@ -328,7 +330,8 @@ const char *pair_check(const struct pair *p)
 		return why;
 	if (p->descending > 1)
 		return "unknown order";
-	if (p->unsynced > 1)
+	if (p->unsynced > 1 || (!p->unsynced && p->sync_end) || p->sync_end > p->from.member_data ||
+	    p->sync_end % 512)
 		return "unknown sync state";
 	if (p->data_size == 0 || p->data_size > geom_capacity(&p->to) ||
 	    (p->from.level != LEVEL_PLAIN && p->data_size > geom_capacity(&p->from)))

@@ -16,6 +16,8 @@ struct pair {
 	uint32_t unsynced;	/* the old layout's copies and parity may disagree (md's
 				 * resync unfinished): only copy 0 is trusted, the rest rewritten */
 	uint32_t slot_units;	/* units the staging slot holds at once (0 reads as 1) */
+	uint64_t sync_end;	/* unsynced: bytes of each old member in sync below this (md's
+				 * resync_offset, for RAID1, 4, 5 and 6), 0: none */
 };
 
 /*

@@ -130,12 +130,15 @@ void report_plan(const struct run *r, int json, const struct disk_model *m,
 	fmt_size(data, sizeof(data), p->data_size);
 	if (json) {
 		printf("{\"level\": %d, \"layout\": %u, \"chunk\": %u, \"members\": %u, "
-		       "\"from\": {\"level\": %d, \"layout\": %u, \"chunk\": %u, \"members\": %u}, "
+		       "\"from\": {\"level\": %d, \"layout\": %u, \"chunk\": %u, \"members\": %u, "
+		       "\"in_sync_below\": %llu}, "
 		       "\"descending\": %s, "
 		       "\"capacity\": %llu, \"config_bytes\": %llu, \"data_size\": %llu, "
 		       "\"unit_bytes\": %llu, \"unit_depth\": %llu, \"units\": %llu, \"checkpoints\": {",
 		       p->to.level, p->to.layout, p->to.chunk, p->to.members, p->from.level, p->from.layout,
-		       p->from.chunk, p->from.members, p->descending ? "true" : "false",
+		       p->from.chunk, p->from.members,
+		       (unsigned long long)(p->unsynced ? p->sync_end : p->from.member_data),
+		       p->descending ? "true" : "false",
 		       (unsigned long long)geom_capacity(&p->to), (unsigned long long)config,
 		       (unsigned long long)p->data_size, (unsigned long long)pair_unit_bytes(p),
 		       (unsigned long long)pair_unit_depth(p), (unsigned long long)r->units_copied);

@@ -348,6 +348,24 @@ static int place_tails(const struct array *a, struct pair *p)
 }
 
 /*
+ * Of an old array md has not finished resyncing: the bytes of each member
+ * below which every member is in sync, the least resync_offset (member
+ * sectors for RAID1, 4, 5 and 6; RAID10 counts array sectors: none is
+ * trusted there), within the old member data.
+ */
+static uint64_t sync_end(const struct pair *p, const struct mdsb *sb, int n_old)
+{
+	uint64_t end = p->from.member_data;
+
+	if (p->from.level == LEVEL_RAID10)
+		return 0;
+	for (int i = 0; i < n_old; i++)
+		if (sb[i].resync_offset != MDSB_CLEAN && sb[i].resync_offset * 512 < end)
+			end = sb[i].resync_offset * 512;
+	return end;
+}
+
+/*
  * A member's data size in the new layout, from the room below its slot
  * and the room below the reserve for a later migration: the old size
  * where the reserve would cut into it, rounded up to the new stripe depth
@@ -396,6 +414,8 @@ int reshape_geometry(struct array *a, int count, const struct reshape_want *w, c
 	/* md's resync unfinished: its first copy is what a resync copies from */
 	for (int i = 0; i < n_old; i++)
 		p->unsynced |= geom_redundancy(&p->from) > 0 && sb[i].resync_offset != MDSB_CLEAN;
+	if (p->unsynced)
+		p->sync_end = sync_end(p, sb, n_old);
 	n_new = w->members ? w->members : (uint32_t)count;
 	if (w->revert) {
 		p->to = (struct geom){ .level = LEVEL_PLAIN, .chunk = META_BLOCK, .members = 1 };

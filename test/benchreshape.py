@@ -24,6 +24,9 @@ Variants:
   alt      with --alt BINARY: the same with another build (an A/B test)
 Every run starts from the same member bytes, page cache dropped, and ends
 with its data flushed. Medians; ratio = raw seconds / variant seconds.
+The bytes raidmig wrote are printed beside the least the pair of layouts
+needs (test/minwrite.py: every piece of the new rows that the old layout
+does not already hold there).
 
 With --profiles hdd,ssd every variant runs on the disk model's throttled
 loop devices (test/diskmodel.py: a bandwidth per device for reads and one
@@ -43,6 +46,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "test"))
 from bench import RAIDMIG, RAW, drop_caches, run_child  # noqa: E402
 from diskmodel import num  # noqa: E402
+import minwrite  # noqa: E402
 
 CASES = {
     # name: (first conversion, old members, migration, new members, read spread, K, written members)
@@ -85,10 +89,14 @@ class Case:
         for f, p in zip(self.files, self.pristine):
             os.rename(f, p)
         self.reset()
-        out = subprocess.run([a.raidmig, "plan", "--json"] + self.action[1:] + self.files, capture_output=True)
-        self.data = json.loads(out.stdout)["data_size"] if out.returncode == 0 else None
+        planned = ["--revert"] if self.action[0] == "revert" else self.action[1:]
+        out = subprocess.run([a.raidmig, "plan", "--json"] + planned + self.files, capture_output=True)
+        self.plan = json.loads(out.stdout) if out.returncode == 0 else None
+        self.data = self.plan["data_size"] if self.plan else None
         if self.action[0] == "revert":
             self.data = part
+        # what the pair of layouts needs written at the least (test/minwrite.py)
+        self.needed = minwrite.needed(self.plan) if self.plan else None
 
     def reset(self, model=None):
         self.detach()
@@ -180,8 +188,12 @@ def bench(a, name, model=None):
             v, secs, c.data / 1e6 / secs, raw / secs, ovl / secs, par / secs, s["metadata_writes"],
             s["flushes"], ck))
     if "bytes_written" in res["raidmig"][-1][1]:
-        print("  raidmig wrote %.1f MB (%.2f times the volume's data)" % (
-            res["raidmig"][-1][1]["bytes_written"] / 1e6, res["raidmig"][-1][1]["bytes_written"] / c.data))
+        wrote = res["raidmig"][-1][1]["bytes_written"]
+        print("  raidmig wrote %.1f MB (%.2f times the volume's data)" % (wrote / 1e6, wrote / c.data), end="")
+        if c.needed:
+            print("; the pair of layouts needs %.1f MB (test/minwrite.py): %.2f times that" % (
+                c.needed / 1e6, wrote / c.needed), end="")
+        print()
     sys.stdout.flush()
 
 

@@ -208,6 +208,7 @@ impossible() {
 	impossible 8 4 4 "unknown metadata version"
 	impossible 800 4 600 "staging slot larger than raidmig stages at once"
 	impossible 1024 4 7 "unit crc past the staged units"
+	impossible 808 8 4096 "unknown sync state"
 }
 
 @test "a second raidmig on the same members is refused; a killed one blocks nothing" {

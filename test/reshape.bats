@@ -303,3 +303,33 @@ with_bitmap() {
 	[ "$status" -eq 0 ]
 	verify expect.out f0.img f1.img f2.img f3.img
 }
+
+# RAID5 to RAID6 in the -6 layout writes Q alone where the old array is in
+# sync: P stays below md's resync_offset (raidmig's own arrays are in sync
+# up to their data's rows until md resyncs the rest), and is written past
+# it; an array md never synced (resync_offset 0) has every P rewritten.
+@test "reshape: RAID5 to RAID6 -6 leaves P in place below md's resync_offset, and rewrites it past" {
+	array "--level 5 --chunk 4K" 3 2M
+	off=$($MDREAD examine a.img | json_get resync_offset)
+	[ "$off" -gt 0 ]
+	mkdir orig && cp a.img m1.img m2.img orig/
+	M+=(m3.img)
+	for unsynced in 0 1; do
+		cp orig/* .
+		rm -f m3.img trace && blank 2M m3.img
+		[ "$unsynced" = 1 ] && for f in a.img m1.img m2.img; do python3 "$TOP/test/sbpatch.py" "$f" resync_offset=0; done
+		SHIM_TRACE=$W/trace LD_PRELOAD="$SHIM" "$RAIDMIG" convert --yes --level 6 "${M[@]}" >/dev/null
+		# bytes written to the old members' rows that were in sync
+		low=$(awk -v lim=$((off * 512)) '$1 != "F" && $2 !~ /m3.img$/ && $3 < lim { n += $4 } END { print n + 0 }' trace)
+		echo "unsynced $unsynced: $low bytes written below byte $((off * 512)) of the old members"
+		if [ "$unsynced" = 0 ]; then
+			[ "$low" = 0 ]
+			awk '$1 != "F" && $2 !~ /m3.img$/' trace | grep -q .	# P past it
+		else
+			[ "$low" -ge $((off * 512 / 3 * 3)) ]	# a third of each old member's rows: P
+		fi
+		N=("${M[@]}")
+		same_data
+		$MDREAD read --check "${N[@]}" | grep -q '"parity_mismatches": 0'
+	done
+}

@@ -220,7 +220,7 @@ static void test_clobbers(void)
 
 	for (size_t k = 0; k < NKINDS; k++) {
 		for (uint32_t n = kinds[k].min_n; n <= 6; n++) {
-			struct pair p = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1 }, mk(kinds[k].level, kinds[k].layout, n, 8192, 12), 0, 0, 0, 0 };
+			struct pair p = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1 }, mk(kinds[k].level, kinds[k].layout, n, 8192, 12), 0, 0, 0, 0, 0 };
 			uint64_t ub, units, cap = geom_capacity(&p.to);
 			int64_t *most;
 			int *self;
@@ -414,8 +414,8 @@ static void test_moved(void)
 
 static void test_sizes(void)
 {
-	struct pair p = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1, .member_data = 1 << 20 }, mk(0, 0, 2, 65536, 100), 1 << 20, 0, 0, 0 };
-	struct pair q = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1, .member_data = 1 << 20 }, mk(6, 2, 5, 65536, 100), 1 << 20, 0, 0, 0 };
+	struct pair p = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1, .member_data = 1 << 20 }, mk(0, 0, 2, 65536, 100), 1 << 20, 0, 0, 0, 0 };
+	struct pair q = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1, .member_data = 1 << 20 }, mk(6, 2, 5, 65536, 100), 1 << 20, 0, 0, 0, 0 };
 	uint64_t off, len;
 
 	ok(pair_unit_bytes(&p) == 131072 && pair_unit_depth(&p) == 65536, "RAID0 over 2: a unit is one stripe");
@@ -484,7 +484,7 @@ static void test_meta_slot(struct meta m)
 	const char *why;
 	uint64_t sizes[3] = { 256 << 20, 256 << 20, 256 << 20 };
 	struct pair r1 = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1, .member_data = 64 << 20 },
-			   mk(1, 0, 3, 4096, 16384), 64 << 20, 0, 0, 0 };
+			   mk(1, 0, 3, 4096, 16384), 64 << 20, 0, 0, 0, 0 };
 
 	t = m; t.p.slot_units = 4; t.stage_unit = 3; t.stage_len = 3 * 131072;
 	t.unit_crc[0] = 1; t.unit_crc[1] = 2; t.unit_crc[2] = 3;
@@ -619,7 +619,7 @@ static void test_mdsb(void)
 /* How often test 244 fires over a whole RAID0 migration from a plain disk. */
 static uint64_t next_dest_firings(uint32_t n, uint64_t units)
 {
-	struct pair p = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1 }, mk(0, 0, n, 65536, units), units * n * 65536, 0, 0, 0 };
+	struct pair p = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1 }, mk(0, 0, n, 65536, units), units * n * 65536, 0, 0, 0, 0 };
 	struct policy none = { 0, 0, 0, 0 };
 	uint64_t ckpt = 0, done = 0, fired = 0;
 
@@ -641,7 +641,7 @@ static uint64_t next_dest_firings(uint32_t n, uint64_t units)
 
 static void test_checkpoint(void)
 {
-	struct pair p = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1, .member_data = 1 << 30 }, mk(0, 0, 2, 65536, 8192), 1 << 30, 0, 0, 0 };
+	struct pair p = { { .level = LEVEL_PLAIN, .chunk = 4096, .members = 1, .member_data = 1 << 30 }, mk(0, 0, 2, 65536, 8192), 1 << 30, 0, 0, 0, 0 };
 	struct policy every = { 100, 0, 1, 0 }, count = { 100, 0, 0, 0 }, none = { 0, 0, 0, 0 };
 
 	/* unit 0 writes nothing over its source (its member-0 chunk is where it is) */
@@ -666,7 +666,7 @@ static void test_checkpoint(void)
 	   "a unit limit of 2^64 - 1 does not wrap the batch's end (issue 16, defect 11)");
 	{
 		/* RAID1 over 2 grown to 3: member 1 holds copy 1 where the new layout wants it */
-		struct pair g = { mk(1, 0, 2, 4096, 1 << 20), mk(1, 0, 3, 4096, 1 << 20), 1 << 20, 0, 0, 0 };
+		struct pair g = { mk(1, 0, 2, 4096, 1 << 20), mk(1, 0, 3, 4096, 1 << 20), 1 << 20, 0, 0, 0, 0 };
 
 		ok(pair_is_identity(&g, 1, 8192, 8192), "a clean mirror's second copy is in place");
 		g.unsynced = 1;
@@ -675,7 +675,7 @@ static void test_checkpoint(void)
 	}
 	{
 		/* RAID5 left-symmetric over 3 to RAID6 left-symmetric-6 over 4: P stays, Q is new */
-		struct pair q = { mk(5, 2, 3, 4096, 64), mk(6, 18, 4, 4096, 64), 64 * 8192, 0, 0, 0 };
+		struct pair q = { mk(5, 2, 3, 4096, 64), mk(6, 18, 4, 4096, 64), 64 * 8192, 0, 0, 0, 0 };
 		uint64_t kept = 0, parity = 0;
 
 		for (uint32_t m = 0; m < 4; m++) {
