@@ -43,9 +43,11 @@ demo:
 # make bench [BENCH="--size 2G --members 2,4 --rss 1G,8G --scale 256M,1G,4G,8G"]
 # make bench BENCH="--profiles hdd,ssd,vm"   (root: loop devices, blkio cgroup)
 # make bench BENCH_RESHAPE="--size 1G --profiles hdd,ssd"   (md array migrations, same model)
+# make bench BENCH_VM="--size 128M --reps 3"   (md's own reshape against raidmig in the VM; 77: no VM)
 bench: all test/rawcopy test/flushdelay.so
 	python3 test/bench.py $(BENCH)
 	python3 test/benchreshape.py $(BENCH_RESHAPE)
+	python3 test/benchvm.py $(BENCH_VM) || [ $$? = 77 ]
 
 test/flushdelay.so: test/flushdelay.c
 	$(CC) -shared -fPIC -O2 -Wall -Wextra -o $@ test/flushdelay.c -ldl
