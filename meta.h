@@ -6,8 +6,8 @@
 
 #include "overlap.h"
 
-#define META_VERSION	3	/* 3: the slot holds several units (offset 800) */
-#define META_VERSION_SLOT1 2	/* read too: a one-unit slot, no field 800 */
+#define META_VERSION	3	/* 3: the slot's units (offset 800), the sync bound (808) */
+#define META_VERSION_SLOT1 2	/* read too: a one-unit slot, fields 800 and 808 zero */
 #define MD_NAME_MAX	32	/* md's set_name field */
 #define BBLOG_BYTES	4096u	/* md's bad-block log, just below its superblock */
 
