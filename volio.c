@@ -115,6 +115,24 @@ static void gathers_init(struct gather *g, uint32_t n)
 }
 
 /*
+ * Can the old layout's other copies and parity rebuild the row at `moff`
+ * (of `len` bytes, on every member)? Not where md had not resynced it:
+ * they may be stale there (sync_end, md's resync_offset; none for
+ * RAID10). A missing member's bytes there are refused, never guessed.
+ */
+static int rebuild_trusted(struct array *a, const struct geom *g, uint64_t voff, uint64_t len, uint64_t moff)
+{
+	const struct pair *p = &a->m.p;
+	uint64_t depth = geom_stripe_depth(g), end = (moff + len + depth - 1) / depth * depth;
+
+	if (g != &p->from || !p->unsynced || end <= p->sync_end)
+		return 1;
+	log_err("volume bytes %llu to %llu: their member is missing, and the old array's copies and parity there are not in sync (md had not finished resyncing it): they cannot be rebuilt",
+		(unsigned long long)voff, (unsigned long long)(voff + len));
+	return 0;
+}
+
+/*
  * Rebuild `len` bytes at volume `voff` (within one chunk) whose copy-0
  * member is missing: from another copy, or from the rest of its stripe.
  */
@@ -125,6 +143,10 @@ static int rebuild(struct array *a, const struct geom *g, uint8_t *buf, uint64_t
 	uint8_t *blk[PARITY_MAX_BLOCKS], *mem;
 	int missing[PARITY_MAX_BLOCKS], nm = 0, want = -1, e = 0;
 	struct piece pc;
+
+	geom_map(g, voff, 0, &m, &moff);
+	if (!rebuild_trusted(a, g, voff, len, moff))
+		return -ENODEV;
 
 	for (uint32_t cp = 1; cp < geom_copies(g); cp++) {
 		geom_map(g, voff, cp, &m, &moff);
