@@ -135,6 +135,8 @@ static void staged_extent(const struct pair *p, uint64_t from, uint64_t to, uint
 	*len = (hi * ub < p->data_size ? hi * ub : p->data_size) - lo * ub;
 }
 
+static uint64_t arrival_limit(const struct run *r, uint64_t from, uint64_t to);
+
 /*
  * The ranks a staged copy from `rank` takes at once: as many as the slot
  * holds, short of a host write arriving inside that reaches into them
@@ -143,8 +145,6 @@ static void staged_extent(const struct pair *p, uint64_t from, uint64_t to, uint
  * the slot, where a batch of its own would cost two more commits. The
  * prior-art policy stages one unit at a time.
  */
-static uint64_t arrival_limit(const struct run *r, uint64_t from, uint64_t to);
-
 static uint64_t staged_end(const struct run *r, uint64_t rank)
 {
 	const struct pair *p = &r->a->m.p;
