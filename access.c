@@ -168,8 +168,8 @@ int cmd_inspect(char **args, int count)
 				    first, opt.json);
 			first = 0;
 		}
-		md_ok = array_read_md(&d, &s, &mdwhy) == 0;
-		report_md(args[i], &s, md_ok ? NULL : mdwhy, mdsb_offset(d.size), opt.json);
+		md_ok = array_read_md(&d, -1, &s, &mdwhy) == 0;
+		report_md(args[i], &s, md_ok ? NULL : mdwhy, mdsb_location(md_ok ? s.minor : 0, d.size), opt.json);
 		if (!meta_ok && !md_ok)
 			rc = EXIT_REFUSED;
 		dev_close(&d);
@@ -188,8 +188,8 @@ static uint64_t wipe_above_data(const struct meta *m, const struct mdsb *s, uint
 {
 	uint64_t from = meta_slot_offset(&m->p, size), top = mdsb_offset(size) - BBLOG_BYTES;
 
-	if (m->state == META_COMPLETE && from < m->p.to.member_data)
-		from = m->p.to.member_data;
+	if (m->state == META_COMPLETE && from < m->md.data_offset + m->p.to.member_data)
+		from = m->md.data_offset + m->p.to.member_data;
 	if (s && (s->data_offset + s->size) * 512 > from)
 		from = (s->data_offset + s->size) * 512;
 	return from < top ? from : top;
@@ -198,16 +198,17 @@ static uint64_t wipe_above_data(const struct meta *m, const struct mdsb *s, uint
 /*
  * What wipe may erase on one device, and how much below its md superblock:
  * raidmig's metadata and slot, and an md superblock that is raidmig's (its
- * mark, or its array's UUID). Returns the byte where erasing starts, or 0
- * after a message when the device must be left alone.
+ * mark, or its array's UUID; *head: one at the head, v1.1 or v1.2, whose
+ * byte is set, else UINT64_MAX). Returns the byte where erasing the end
+ * starts, or 0 after a message when the device must be left alone.
  */
-static uint64_t wipe_from(struct dev *d)
+static uint64_t wipe_from(struct dev *d, uint64_t *head)
 {
 	struct meta m = { 0 };
 	struct mdsb s;
 	const char *why;
 	enum member_state st = array_member_state(d, &m);
-	int md = array_read_md(d, &s, &why) == 0;
+	int md = array_read_md(d, -1, &s, &why) == 0;
 
 	if ((int)st < 0 || (!md && !strcmp(why, "read error"))) {
 		log_err("%s: cannot read", d->path);
@@ -230,6 +231,7 @@ static uint64_t wipe_from(struct dev *d)
 		log_err("%s: carries no raidmig metadata and no md superblock: nothing to wipe", d->path);
 		return 0;
 	}
+	*head = md && s.minor ? mdsb_location(s.minor, d->size) : UINT64_MAX;
 	if (st == RM_NONE || st >= RM_DAMAGED)
 		return meta_copy_offset(d->size, 0);
 	return wipe_above_data(&m, md ? &s : NULL, d->size);
@@ -243,7 +245,7 @@ static uint64_t wipe_from(struct dev *d)
 int cmd_wipe(char **args, int count)
 {
 	struct dev d[MAX_MEMBERS];
-	uint64_t from[MAX_MEMBERS];
+	uint64_t from[MAX_MEMBERS], head[MAX_MEMBERS];
 	int opened, rc = EXIT_REFUSED;
 
 	if (count > MAX_MEMBERS) {
@@ -253,7 +255,7 @@ int cmd_wipe(char **args, int count)
 	if (dev_open_all(d, args, count, 1, &opened) || probe_check_use(d, count, 1, 0))
 		goto out;
 	for (int i = 0; i < count; i++)
-		if (!(from[i] = wipe_from(&d[i])))
+		if (!(from[i] = wipe_from(&d[i], &head[i])))
 			goto out;
 	if (confirm("This wipes raidmig's metadata and md superblock off every device given;\n"
 		    "their data areas are left alone."))
@@ -263,7 +265,8 @@ int cmd_wipe(char **args, int count)
 		uint64_t end = mdsb_offset(d[i].size) + MDSB_BYTES, len = end - from[i];
 		uint8_t *zero = io_alloc(len);
 
-		if (!zero || dev_write(&d[i], zero, len, from[i]) || dev_flush(&d[i])) {
+		if (!zero || dev_write(&d[i], zero, len, from[i]) ||
+		    (head[i] != UINT64_MAX && dev_write(&d[i], zero, MDSB_BYTES, head[i])) || dev_flush(&d[i])) {
 			log_err("%s: write failed", d[i].path);
 			rc = EXIT_IO;
 		} else {

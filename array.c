@@ -54,7 +54,8 @@ int array_read_copies(struct dev *d, struct meta m[META_COPIES], const char *why
 		}
 		if (meta_decode(blk, &m[c], &why[c]) == 0) {
 			why[c] = 0;
-			if (m[c].member[m[c].member_index].size != d->size) {
+			/* recorded past md's data offset, read on the whole device */
+			if (m[c].member[m[c].member_index].size + m[c].md.data_offset != d->size + d->base) {
 				why[c] = "member size differs from the size recorded for it";
 				continue;
 			}
@@ -66,25 +67,35 @@ int array_read_copies(struct dev *d, struct meta m[META_COPIES], const char *why
 	return unreadable ? -2 : best;
 }
 
-/* Read and decode the md superblock of an opened device. Returns 0 or -1 with *why. */
-int array_read_md(struct dev *d, struct mdsb *s, const char **why)
+/*
+ * Read and decode the md superblock of an opened device: of minor version
+ * `minor` (0: v1.0 at the end, 1: v1.1 at byte 0, 2: v1.2 at 4 KiB), or with
+ * minor -1 wherever one is, in that order (the first location holding md's
+ * magic decides). Returns 0 or -1 with *why.
+ */
+int array_read_md(struct dev *d, int minor, struct mdsb *s, const char **why)
 {
+	static const uint32_t order[] = { 0, 2, 1 };
 	uint8_t *blk = io_alloc(MDSB_BYTES);
-	int e;
+	uint64_t bytes = d->size + d->base;	/* the whole device */
+	int e = -1;
 
 	*why = "device too small";
 	if (!blk)
 		return -1;
-	if (d->size < 64 * (uint64_t)META_BLOCK) {
-		free(blk);
-		return -1;
+	memset(s, 0, sizeof(*s));
+	for (int k = 0; k < 3 && bytes >= 64 * (uint64_t)META_BLOCK; k++) {
+		if (minor >= 0 && order[k] != (uint32_t)minor)
+			continue;
+		if (dev_read(d, blk, MDSB_BYTES, dev_abs(d, mdsb_location(order[k], bytes)))) {
+			*why = "read error";
+			e = -1;
+			break;
+		}
+		e = mdsb_decode(blk, bytes, order[k], s, why);
+		if (mdsb_is_md(blk))
+			break;
 	}
-	if (dev_read(d, blk, MDSB_BYTES, mdsb_offset(d->size))) {
-		*why = "read error";
-		free(blk);
-		return -1;
-	}
-	e = mdsb_decode(blk, d->size, s, why);
 	free(blk);
 	return e;
 }
@@ -108,7 +119,7 @@ enum member_state array_member_state(struct dev *d, struct meta *m)
 		const char *mdwhy;
 
 		/* each member gets its metadata before its md superblock */
-		return array_read_md(d, &s, &mdwhy) && !strcmp(mdwhy, "no md superblock") ?
+		return array_read_md(d, -1, &s, &mdwhy) && !strcmp(mdwhy, "no md superblock") ?
 		       RM_TORN : RM_DAMAGED;
 	}
 	*m = c[k];
@@ -137,6 +148,8 @@ static int same_array(const struct meta *a, const struct meta *b)
 	    a->journal_crc != b->journal_crc || a->journal_size != b->journal_size ||
 	    a->journal_data_crc != b->journal_data_crc || a->journal_flags != b->journal_flags ||
 	    a->source_crc != b->source_crc || a->moved_crc != b->moved_crc || a->ctime != b->ctime ||
+	    a->md.minor != b->md.minor || a->md.data_offset != b->md.data_offset ||
+	    a->md.bblog_offset != b->md.bblog_offset || a->md.bblog_size != b->md.bblog_size ||
 	    a->md_events != b->md_events || strcmp(a->name, b->name))
 		return 0;
 	for (uint32_t i = 0; i < pair_members(&a->p); i++) {
@@ -181,7 +194,7 @@ static int proves_member(struct dev *d, const struct meta *m, uint32_t k)
 	if (k == 0)
 		return array_source_crc(d, m->p.data_size, &err) == m->source_crc && !err;
 	if (m->p.from.level != LEVEL_PLAIN && k < m->p.from.members)	/* an md member, untouched */
-		return array_read_md(d, &s, &why) == 0 && !(s.feature_map & MDSB_FEATURE_RAIDMIG) &&
+		return array_read_md(d, (int)m->md.minor, &s, &why) == 0 && !(s.feature_map & MDSB_FEATURE_RAIDMIG) &&
 		       !memcmp(s.set_uuid, m->array_uuid, 16) && mdsb_role(&s) == (int)k &&
 		       s.events + 1 == m->md_events;
 	if (m->member[k].head_known)	/* an added member: its first bytes, untouched */
@@ -252,6 +265,9 @@ int array_assemble(struct array *a, char **paths, int count, int how)
 	}
 	a->m = best[newest];
 	a->n = pair_members(&a->m.p);
+	for (int i = 0; i < count; i++)	/* md v1.1, v1.2: from here on the data area */
+		if (d[i].size > a->m.md.data_offset)
+			dev_set_base(&d[i], a->m.md.data_offset);
 	uuid_hex(a->m.array_uuid, u);
 	for (int i = 0; i < count; i++) {
 		uint32_t k = best[i].member_index;

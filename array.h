@@ -34,7 +34,7 @@ enum member_state {
 int array_assemble(struct array *a, char **paths, int count, int how);
 uint32_t array_source_crc(struct dev *d, uint64_t data_size, int *err);
 enum member_state array_member_state(struct dev *d, struct meta *m);
-int array_read_md(struct dev *d, struct mdsb *s, const char **why);
+int array_read_md(struct dev *d, int minor, struct mdsb *s, const char **why);
 void array_close(struct array *a);
 int array_read_copies(struct dev *d, struct meta m[META_COPIES], const char *why[META_COPIES]);
 

@@ -63,13 +63,13 @@ static void how_to_use(const struct array *a)
 	}
 	printf("done: %s over %u members, chunk %u KiB: a %s volume holding %s of data.\n",
 	       geom_level_name(&p->to, name, sizeof(name)), p->to.members, p->to.chunk >> 10, cap, data);
-	printf("It is a Linux md array (metadata 1.0, name %s, UUID %s). Bring it up with\n"
-	       "    mdadm --assemble /dev/md/%s", m->name, u, m->name);
+	printf("It is a Linux md array (metadata 1.%u, name %s, UUID %s). Bring it up with\n"
+	       "    mdadm --assemble /dev/md/%s", m->md.minor, m->name, u, m->name);
 	for (uint32_t i = 0; i < p->to.members; i++)
 		printf(" %s", a->dev[i].path);
 	printf("\nand to have it assembled at boot, add this line to /etc/mdadm/mdadm.conf\n"
 	       "(or run mdadm --detail --scan once it is up):\n"
-	       "    ARRAY /dev/md/%s metadata=1.0 UUID=%s name=%s\n", m->name, u, m->name);
+	       "    ARRAY /dev/md/%s metadata=1.%u UUID=%s name=%s\n", m->name, m->md.minor, u, m->name);
 	md_super(m, 0, a->dev[0].size, 1, &s);
 	if (s.resync_offset != MDSB_CLEAN)
 		printf("md resyncs the redundancy past the migrated data when it first starts the\n"
@@ -312,7 +312,7 @@ static int prepare(const char *action, char **args, int count, int writable, int
 		n_md = 0;
 	}
 	if (revert && !n_md) {
-		log_err("%s: no md v1.0 superblock on %s: revert takes the members of an md array", action,
+		log_err("%s: no md superblock on %s: revert takes the members of an md array", action,
 			count == 1 ? args[0] : "any of the devices");
 		return EXIT_REFUSED;
 	}

@@ -44,7 +44,7 @@ int create_check_unfinished(struct dev *d, int count)
 	for (int i = 0; i < count; i++) {
 		struct mdsb s;
 		const char *why = "";
-		int marked = array_read_md(&d[i], &s, &why) == 0 && (s.feature_map & MDSB_FEATURE_RAIDMIG);
+		int marked = array_read_md(&d[i], -1, &s, &why) == 0 && (s.feature_map & MDSB_FEATURE_RAIDMIG);
 		int lagging = 0;
 		char u[40];
 
@@ -348,9 +348,13 @@ static int write_moved_tail(struct run *r)
 
 /*
  * Create the array: the first generation to one copy of every member, the
- * added and old members first, flushed before the source (or md member 0)
- * gets its metadata; then the md superblocks marked as migrating, and a
- * flush. The other copy is left as it is: on the members of an array
+ * added members first, flushed before any old member (a plain source, an md
+ * array's members) gets its metadata: where the old layout's data reaches
+ * the configuration area (a moved tail), a metadata write lands on old
+ * data, and only durable metadata on the added members says where those
+ * bytes went. Once every member's is durable (array.c knows an old md member
+ * without it by its unmarked superblock), the md superblocks marked as
+ * migrating, and a flush. The other copy is left as it is: on the members of an array
  * raidmig made, it holds that array's newest generation, the last good
  * copy until the first generation is durable (the first generation is
  * above it, and a resume takes an older generation for none). A crash here
@@ -363,6 +367,7 @@ static int write_moved_tail(struct run *r)
  */
 int create_write_initial(struct run *r)
 {
+	uint32_t n_old = r->a->m.p.from.members < r->a->n ? r->a->m.p.from.members : r->a->n;
 	int e = md_drop_bitmaps(r->a, r->mbuf);
 
 	if (e > 0)
@@ -371,14 +376,17 @@ int create_write_initial(struct run *r)
 	if (e >= 0)
 		e = r->a->m.p.from.moved_len ? write_moved_tail(r) : 0;
 
-	for (uint32_t k = 1; k <= r->a->n && !e; k++) {
-		uint32_t i = k % r->a->n;	/* 1, 2, ..., n - 1, then 0 */
+	for (uint32_t k = 0; k < r->a->n && !e; k++) {
+		/* the added members n_old, ..., n - 1, then the old ones 0, ..., n_old - 1 */
+		uint32_t i = (k + n_old) % r->a->n;
 
-		if (i == 0)
+		if (k == r->a->n - n_old)
 			e = ck_flush_all(r);
 		if (!e)
 			e = ck_write_meta_member(r, i, 0);
 	}
+	if (!e && n_old > 1)	/* an old md member proves itself by its unmarked superblock */
+		e = ck_flush_all(r);
 	for (uint32_t i = 0; i < r->a->n && !e; i++)
 		e = md_mark(r->a, i, r->mbuf);
 	if (!e)

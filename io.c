@@ -246,7 +246,7 @@ int dev_read(struct dev *d, void *buf, size_t len, uint64_t off)
 		return 0;
 	}
 	while (len) {
-		ssize_t r = pread(d->fd, p, len, (off_t)off);
+		ssize_t r = pread(d->fd, p, len, (off_t)(off + d->base));
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -274,7 +274,7 @@ int dev_write(struct dev *d, const void *buf, size_t len, uint64_t off)
 		return 0;
 	}
 	while (len) {
-		ssize_t r = pwrite(d->fd, p, len, (off_t)off);
+		ssize_t r = pwrite(d->fd, p, len, (off_t)(off + d->base));
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -306,7 +306,7 @@ int dev_readv(struct dev *d, struct iovec *iov, int cnt, uint64_t off)
 	if (io_dry)
 		return dev_read(d, NULL, iov_bytes(iov, cnt), off);
 	while (cnt > 0) {
-		ssize_t r = preadv(d->fd, iov, cnt, (off_t)off);
+		ssize_t r = preadv(d->fd, iov, cnt, (off_t)(off + d->base));
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -343,7 +343,7 @@ int dev_writev(struct dev *d, struct iovec *iov, int cnt, uint64_t off)
 		return dev_write(d, NULL, iov_bytes(iov, cnt), off);
 	d->dirty = 1;
 	while (cnt > 0) {
-		ssize_t r = pwritev(d->fd, iov, cnt, (off_t)off);
+		ssize_t r = pwritev(d->fd, iov, cnt, (off_t)(off + d->base));
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -463,7 +463,7 @@ int dev_write_durable(struct dev *d, const void *buf, size_t len, uint64_t off)
 		return 0;
 	}
 	for (;;) {
-		ssize_t r = pwritev2(d->fd, &iov, 1, (off_t)off, RWF_DSYNC);
+		ssize_t r = pwritev2(d->fd, &iov, 1, (off_t)(off + d->base), RWF_DSYNC);
 
 		if (r == (ssize_t)len) {
 			count(&io_stats.durable_writes, 1);
@@ -508,7 +508,7 @@ void dev_writeback(struct dev *d)
 void dev_will_read(struct dev *d, uint64_t off, uint64_t len)
 {
 	if (!io_dry && !d->direct && d->fd >= 0)
-		posix_fadvise(d->fd, (off_t)off, (off_t)len, POSIX_FADV_WILLNEED);
+		posix_fadvise(d->fd, (off_t)(off + d->base), (off_t)len, POSIX_FADV_WILLNEED);
 }
 
 /* Page-aligned zeroed buffer, so direct I/O can use it. NULL on failure. */

@@ -15,7 +15,9 @@ struct dev {
 	int is_blk;		/* a block device, not a regular file */
 	int dirty;		/* written since its last flush */
 	int direct;		/* O_DIRECT in effect */
-	uint64_t size;		/* bytes */
+	uint64_t size;		/* bytes from base to the end */
+	uint64_t base;		/* where offset 0 of every transfer lies: the data area of
+				 * an md 1.1 or 1.2 member (dev_set_base), else 0 */
 	uint32_t sector;	/* logical sector size, bytes */
 	dev_t id_dev;		/* identity: a file's st_dev, a block device's number */
 	ino_t id_ino;		/* a file's inode, 0 for a block device */
@@ -63,5 +65,23 @@ static inline int dev_missing(const struct dev *d)
 	return d->fd < 0 && !io_dry;
 }
 void dev_for_copying(struct dev *d);
+
+/*
+ * From here on, offset 0 of this device is byte `base` of it: an md 1.1 or
+ * 1.2 member's data area, the same on every member of the array, so that
+ * both layouts, the configuration area at the end and every size seen are
+ * those of the area past md's superblock and head space. Idempotent.
+ */
+static inline void dev_set_base(struct dev *d, uint64_t base)
+{
+	d->size = d->size + d->base - base;
+	d->base = base;
+}
+
+/* Byte `abs` of the whole device as an offset for dev_read and dev_write (it may lie below base). */
+static inline uint64_t dev_abs(const struct dev *d, uint64_t abs)
+{
+	return abs - d->base;	/* unsigned: wraps below base, and the I/O adds base back */
+}
 
 #endif

@@ -47,6 +47,12 @@ static uint64_t resync_offset(const struct meta *m)
 	return rows / 512;
 }
 
+/* Where member d's superblock is, as an offset for dev_read and dev_write. */
+static uint64_t sb_at(const struct meta *m, const struct dev *d)
+{
+	return dev_abs(d, mdsb_location(m->md.minor, d->size + d->base));
+}
+
 /* Does member i carry an md superblock once the migration is complete? */
 int md_keeps(const struct meta *m, uint32_t i)
 {
@@ -54,9 +60,11 @@ int md_keeps(const struct meta *m, uint32_t i)
 }
 
 /*
- * The superblock of member `i` (of size `dev_size`): final, or marked as
- * migrating. A marked one describes the new array, or the old one when the
- * new is a plain disk.
+ * The superblock of member `i` (of size `dev_size` past md's data offset):
+ * final, or marked as migrating. A marked one describes the new array, or
+ * the old one when the new is a plain disk. In the old array's format:
+ * v1.0 at the end with the bad-block log below it, or v1.1 and v1.2 at
+ * the head with the log where the old array had it.
  */
 void md_super(const struct meta *m, uint32_t i, uint64_t dev_size, int final, struct mdsb *s)
 {
@@ -72,11 +80,16 @@ void md_super(const struct meta *m, uint32_t i, uint64_t dev_size, int final, st
 	s->size = s->data_size = g->member_data / 512;
 	s->chunksize = g->level == LEVEL_RAID1 ? 0 : g->chunk / 512;
 	s->raid_disks = g->members;
-	s->super_offset = mdsb_offset(dev_size) / 512;
+	s->super_offset = mdsb_location(m->md.minor, dev_size + m->md.data_offset) / 512;
+	s->data_offset = m->md.data_offset / 512;
 	s->dev_number = i;
 	memcpy(s->device_uuid, m->member[i].uuid, 16);
 	s->bblog_size = BBLOG_BYTES / 512;
 	s->bblog_offset = -(int32_t)(BBLOG_BYTES / 512);
+	if (m->md.minor) {
+		s->bblog_size = (uint16_t)m->md.bblog_size;
+		s->bblog_offset = m->md.bblog_size ? m->md.bblog_offset : 0;
+	}
 	s->events = m->md_events;
 	s->resync_offset = final ? resync_offset(m) : 0;
 	s->max_dev = MDSB_MAX_DEV;
@@ -84,22 +97,23 @@ void md_super(const struct meta *m, uint32_t i, uint64_t dev_size, int final, st
 		s->dev_roles[k] = k < g->members ? (uint16_t)k : MDSB_ROLE_SPARE;
 }
 
-/* Write member i's superblock (and, when final, an empty bad-block log). */
+/*
+ * Write member i's superblock (and, when final, an empty bad-block log: the
+ * old array's entries name sectors of the old layout).
+ */
 static int write_super(struct array *a, uint32_t i, int final, uint8_t *buf)
 {
+	static uint8_t zero[BBLOG_BYTES] __attribute__((aligned(4096)));
 	struct dev *d = &a->dev[i];
 	struct mdsb s;
-	uint64_t at = mdsb_offset(d->size);
+	uint64_t at = sb_at(&a->m, d);
 	int e = 0;
 
 	md_super(&a->m, i, d->size, final, &s);
 	if (!io_dry)
 		mdsb_encode(&s, buf);
-	if (final) {
-		static uint8_t zero[BBLOG_BYTES] __attribute__((aligned(4096)));
-
-		e = dev_write(d, zero, BBLOG_BYTES, at - BBLOG_BYTES);
-	}
+	for (uint32_t k = 0; final && !e && k < s.bblog_size; k += BBLOG_BYTES / 512)
+		e = dev_write(d, zero, BBLOG_BYTES, at + (uint64_t)((int64_t)s.bblog_offset * 512) + k * 512ull);
 	if (!e)
 		e = dev_write(d, buf, MDSB_BYTES, at);
 	if (e)
@@ -134,14 +148,15 @@ int md_drop_bitmaps(struct array *a, uint8_t *buf)
 		return 0;
 	for (uint32_t i = 0; i < a->n && !e; i++) {	/* the old members: this array's UUID */
 		struct dev *d = &a->dev[i];
-		uint64_t at = mdsb_offset(d->size);
+		uint64_t at = sb_at(&a->m, d);
 		struct mdsb s;
 		const char *why;
 
 		if (d->fd < 0)
 			continue;
 		e = dev_read(d, buf, MDSB_BYTES, at);
-		if (e || mdsb_decode(buf, d->size, &s, &why) || memcmp(s.set_uuid, a->m.array_uuid, 16) ||
+		if (e || mdsb_decode(buf, d->size + d->base, a->m.md.minor, &s, &why) ||
+		    memcmp(s.set_uuid, a->m.array_uuid, 16) ||
 		    !(s.feature_map & MDSB_FEATURE_BITMAP))
 			continue;
 		mdsb_drop_bitmap(buf);
@@ -177,7 +192,7 @@ static int md_state(struct array *a, uint32_t i, uint8_t *buf, uint8_t *want)
 	struct dev *d = &a->dev[i];
 	struct mdsb s;
 	const char *why;
-	int e = dev_read(d, buf, MDSB_BYTES, mdsb_offset(d->size));
+	int e = dev_read(d, buf, MDSB_BYTES, sb_at(&a->m, d));
 
 	if (e) {
 		log_err("%s: cannot read its md superblock: %s", d->path, strerror(-e));
@@ -191,7 +206,7 @@ static int md_state(struct array *a, uint32_t i, uint8_t *buf, uint8_t *want)
 		memset(want, 0, MDSB_BYTES);
 	if (!memcmp(buf, want, MDSB_BYTES))
 		return SB_DONE;
-	if (mdsb_decode(buf, d->size, &s, &why))
+	if (mdsb_decode(buf, d->size + d->base, a->m.md.minor, &s, &why))
 		return SB_WRITE;
 	if (memcmp(s.set_uuid, a->m.array_uuid, 16))
 		return SB_FOREIGN;
@@ -219,7 +234,7 @@ int md_states(struct array *a, uint8_t *buf, uint8_t *want, int *st)
 			struct mdsb s;
 			const char *why;
 
-			mdsb_decode(buf, a->dev[i].size, &s, &why);
+			mdsb_decode(buf, a->dev[i].size + a->dev[i].base, a->m.md.minor, &s, &why);
 			uuid_md(s.set_uuid, u);
 			log_err("%s: carries the md superblock of another array (%s): it was reused; raidmig will not touch it, and cannot finish this array without it",
 				a->dev[i].path, u);
@@ -245,7 +260,7 @@ static int wipe_super(struct array *a, uint32_t i, uint8_t *buf)
 	int e;
 
 	memset(buf, 0, MDSB_BYTES);
-	e = dev_write(&a->dev[i], buf, MDSB_BYTES, mdsb_offset(a->dev[i].size));
+	e = dev_write(&a->dev[i], buf, MDSB_BYTES, sb_at(&a->m, &a->dev[i]));
 	if (e)
 		log_err("%s: md superblock write failed: %s", a->dev[i].path, strerror(-e));
 	return e;

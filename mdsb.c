@@ -1,7 +1,10 @@
 /*
- * mdsb.c: the Linux md v1.0 superblock, the format Linux's md driver and
- * mdadm read at the end of every member (../shared/md-format.md section 1).
- * Encode, decode, checksum and placement; no I/O.
+ * mdsb.c: the Linux md v1 superblock, the format Linux's md driver and
+ * mdadm read on every member (../shared/md-format.md section 1): v1.0 at
+ * the end, data from byte 0 (raidmig's own arrays, and mdadm's with
+ * --metadata=1.0); v1.2 at 4 KiB and v1.1 at byte 0, data from
+ * data_offset (mdadm's default is 1.2). Encode, decode, checksum and
+ * placement; no I/O.
  *
  * Byte map (little-endian; md_p.h struct mdp_superblock_1):
  *     0 magic  4 major_version  8 feature_map  12 pad0
@@ -33,6 +36,12 @@ uint64_t mdsb_offset(uint64_t dev_bytes)
 	uint64_t s = dev_bytes / 512;
 
 	return s < 16 ? 0 : ((s - 16) & ~(uint64_t)7) * 512;
+}
+
+/* Where the superblock of minor version 0, 1 or 2 lives on a device of this many bytes. */
+uint64_t mdsb_location(uint32_t minor, uint64_t dev_bytes)
+{
+	return minor == 0 ? mdsb_offset(dev_bytes) : minor == 1 ? 0 : 4096;
 }
 
 /* This member's slot, or -1 for spare, faulty or out of range. */
@@ -139,11 +148,12 @@ static int all_zero(const uint8_t *p, int n)
 }
 
 /*
- * Decode the superblock read at mdsb_offset(dev_bytes). Returns 0 and fills
- * *s, or -1 with *why: what the kernel would refuse (md-format.md 2), except
- * feature bits, which the caller judges. Nothing else is checked here.
+ * Decode the superblock read at mdsb_location(minor, dev_bytes). Returns 0
+ * and fills *s, or -1 with *why: what the kernel would refuse (md-format.md
+ * 2), except feature bits, which the caller judges. Nothing else is
+ * checked here.
  */
-int mdsb_decode(const uint8_t *buf, uint64_t dev_bytes, struct mdsb *s, const char **why)
+int mdsb_decode(const uint8_t *buf, uint64_t dev_bytes, uint32_t minor, struct mdsb *s, const char **why)
 {
 	memset(s, 0, sizeof(*s));
 	*why = 0;
@@ -196,12 +206,21 @@ int mdsb_decode(const uint8_t *buf, uint64_t dev_bytes, struct mdsb *s, const ch
 	s->resync_offset = get64(buf + 208);
 	for (uint32_t i = 0; i < s->max_dev; i++)
 		s->dev_roles[i] = get16(buf + OFF_ROLES + 2 * i);
-	if (s->super_offset * 512 != mdsb_offset(dev_bytes)) {
-		*why = "md superblock: super_offset is not where v1.0 puts it";
+	s->minor = minor;
+	if (s->super_offset * 512 != mdsb_location(minor, dev_bytes)) {
+		*why = minor == 0 ? "md superblock: super_offset is not where v1.0 puts it" :
+		       "md superblock: super_offset is not where v1.1 or v1.2 puts it";
 		return -1;
 	}
-	if (s->data_size > s->super_offset || s->data_offset + s->size > s->super_offset) {
+	if (minor == 0 && (s->data_size > s->super_offset || s->data_offset + s->size > s->super_offset)) {
 		*why = "md superblock: data overlaps the superblock";
+		return -1;
+	}
+	/* v1.1, v1.2: the data follows the superblock and stays on the device */
+	if (minor && (s->data_offset < s->super_offset + MDSB_BYTES / 512 ||
+		      s->data_offset > dev_bytes / 512 || s->data_size > dev_bytes / 512 - s->data_offset ||
+		      s->size > dev_bytes / 512 - s->data_offset)) {
+		*why = "md superblock: data overlaps the superblock or passes the device's end";
 		return -1;
 	}
 	return 0;

@@ -1,4 +1,4 @@
-/* mdsb.h: the Linux md v1.0 superblock. See mdsb.c. */
+/* mdsb.h: the Linux md v1 superblock. See mdsb.c. */
 #ifndef RAIDMIG_MDSB_H
 #define RAIDMIG_MDSB_H
 
@@ -59,12 +59,26 @@ struct mdsb {
 	uint32_t sb_csum;	/* as read; mdsb_encode computes it */
 	uint32_t max_dev;
 	uint16_t dev_roles[MDSB_ROLES_MAX];
+	uint32_t minor;		/* where it was read: 0 (v1.0, at the end), 1 (v1.1, at byte
+				 * 0) or 2 (v1.2, at 4 KiB); not on disk */
+};
+
+/*
+ * Where md keeps an array's superblock and data on every member: the old
+ * array's format, which the new array keeps (raidmig's metadata).
+ */
+struct md_format {
+	uint32_t minor;		/* superblock v1.0 (0), v1.1 (1) or v1.2 (2) */
+	int32_t bblog_offset;	/* v1.1, v1.2: md's bad-block log, sectors from the superblock */
+	uint32_t bblog_size;	/* sectors; 0: none */
+	uint64_t data_offset;	/* bytes before every member's data: 0 for v1.0 */
 };
 
 uint64_t mdsb_offset(uint64_t dev_bytes);
+uint64_t mdsb_location(uint32_t minor, uint64_t dev_bytes);
 int mdsb_role(const struct mdsb *s);
 void mdsb_encode(const struct mdsb *s, uint8_t *buf);
-int mdsb_decode(const uint8_t *buf, uint64_t dev_bytes, struct mdsb *s, const char **why);
+int mdsb_decode(const uint8_t *buf, uint64_t dev_bytes, uint32_t minor, struct mdsb *s, const char **why);
 int mdsb_is_md(const uint8_t *buf);
 void mdsb_drop_bitmap(uint8_t *buf);
 uint32_t mdsb_csum(const uint8_t *buf);

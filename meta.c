@@ -38,6 +38,11 @@
  *   800  u32 units the staging slot holds (0, in older copies: one)
  *   808  u64 when the old layout is not in sync: bytes of each old member
  *        below which it is (md's resync_offset), 0 for none
+ *   816  md's format, both layouts': u32 superblock minor version (0: v1.0
+ *        at the end, 1: v1.1 at byte 0, 2: v1.2 at 4 KiB), s32 and u32 md's
+ *        bad-block log (sectors from the superblock, sectors; v1.1, v1.2),
+ *        u32 0, u64 bytes before every member's data (0 for v1.0: older
+ *        versions' zeros)
  *  1024  u32 crc32 of each staged unit, SLOT_MAX_UNITS of them, when the
  *        slot holds more than one (older copies: zeros)
  *  4092  u32 crc32 of bytes [0, 4092)
@@ -55,6 +60,7 @@ static const char magic[8] = { 'R', 'A', 'I', 'D', 'M', 'I', 'G', '1' };
 #define MEMBER_REC	32
 #define OFF_MOVED	(OFF_TABLE + MAX_MEMBERS * MEMBER_REC)
 #define OFF_SLOT	(OFF_MOVED + 32)
+#define OFF_MD		(OFF_SLOT + 16)
 #define OFF_UNIT_CRC	1024
 #define OFF_CRC		(META_BLOCK - 4)
 _Static_assert(OFF_UNIT_CRC + 4 * SLOT_MAX_UNITS <= OFF_CRC, "the unit crcs fit the block");
@@ -127,6 +133,10 @@ void meta_encode(const struct meta *m, uint8_t *buf)
 	put32(buf + OFF_MOVED + 28, m->moved_crc);
 	put32(buf + OFF_SLOT, m->p.slot_units);
 	put64(buf + OFF_SLOT + 8, m->p.sync_end);
+	put32(buf + OFF_MD, m->md.minor);
+	put32(buf + OFF_MD + 4, (uint32_t)m->md.bblog_offset);
+	put32(buf + OFF_MD + 8, m->md.bblog_size);
+	put64(buf + OFF_MD + 16, m->md.data_offset);
 	for (uint32_t i = 0; i < SLOT_MAX_UNITS; i++)
 		put32(buf + OFF_UNIT_CRC + 4 * i, m->unit_crc[i]);
 	put32(buf + OFF_CRC, block_crc(buf));
@@ -154,6 +164,28 @@ static int areas_fit(const struct pair *p, const uint64_t *size)
 			return 0;
 	}
 	return 1;
+}
+
+/*
+ * md's format: v1.0 with its data from byte 0; v1.1 or v1.2 with the data
+ * past the superblock and its bad-block log, 4 KiB aligned (the
+ * configuration area at the end of the data area then lies where it does
+ * on a whole device). NULL if fine, else what is wrong.
+ */
+const char *meta_check_format(const struct md_format *f)
+{
+	uint64_t sb = mdsb_location(f->minor, 0), top = sb + MDSB_BYTES;
+
+	if (f->minor > 2)
+		return "unknown md superblock version";
+	if (f->minor == 0)
+		return f->data_offset || f->bblog_offset || f->bblog_size ? "md v1.0 with a data offset" : NULL;
+	if (f->bblog_size && sb + (int64_t)f->bblog_offset * 512 + (uint64_t)f->bblog_size * 512 > top)
+		top = sb + (int64_t)f->bblog_offset * 512 + (uint64_t)f->bblog_size * 512;
+	if (f->data_offset % 4096 || f->data_offset < top || f->data_offset > MAX_DISK_BYTES ||
+	    (f->bblog_size && (int64_t)sb + (int64_t)f->bblog_offset * 512 < (int64_t)(sb + MDSB_BYTES)))
+		return "md data offset below its superblock or bad-block log, or not 4 KiB aligned";
+	return NULL;
 }
 
 /* The field checks: each returns the reason a decoded copy is impossible. */
@@ -209,6 +241,10 @@ static const char *check_fields(const struct meta *m)
 			return "member table: unknown head crc flag";
 	if (!m->p.from.moved_len && m->moved_crc)
 		return "moved tail crc without a moved tail";
+	if ((why = meta_check_format(&m->md)))
+		return why;
+	if (m->md.data_offset && (m->p.from.level == LEVEL_PLAIN || m->p.to.level == LEVEL_PLAIN))
+		return "a plain disk with a data offset";	/* its data starts at byte 0 */
 	for (uint32_t i = 0; i < pair_members(&m->p); i++)
 		size[i] = m->member[i].size;
 	if (!areas_fit(&m->p, size))
@@ -222,6 +258,8 @@ static const char *check_fields(const struct meta *m)
  */
 int meta_decode(const uint8_t *buf, struct meta *m, const char **why)
 {
+	uint32_t version;
+
 	memset(m, 0, sizeof(*m));
 	if (memcmp(buf, magic, sizeof(magic))) {
 		*why = "no raidmig metadata";
@@ -231,7 +269,8 @@ int meta_decode(const uint8_t *buf, struct meta *m, const char **why)
 		*why = "bad CRC";
 		return -1;
 	}
-	if ((get32(buf + 8) != META_VERSION && get32(buf + 8) != META_VERSION_SLOT1) ||
+	version = get32(buf + 8);
+	if ((version != META_VERSION && version != META_VERSION_MD10 && version != META_VERSION_SLOT1) ||
 	    get32(buf + 12) != META_BLOCK) {
 		*why = "unknown metadata version";
 		return -1;
@@ -275,8 +314,17 @@ int meta_decode(const uint8_t *buf, struct meta *m, const char **why)
 	m->moved_crc = get32(buf + OFF_MOVED + 28);
 	m->p.slot_units = get32(buf + OFF_SLOT);
 	m->p.sync_end = get64(buf + OFF_SLOT + 8);
-	if (get32(buf + 8) == META_VERSION_SLOT1 && (m->p.slot_units || m->p.sync_end)) {
+	m->md.minor = get32(buf + OFF_MD);
+	m->md.bblog_offset = (int32_t)get32(buf + OFF_MD + 4);
+	m->md.bblog_size = get32(buf + OFF_MD + 8);
+	m->md.data_offset = get64(buf + OFF_MD + 16);
+	if (version == META_VERSION_SLOT1 && (m->p.slot_units || m->p.sync_end)) {
 		*why = "a version 2 copy with a slot of several units or a sync bound";
+		return -1;
+	}
+	if (get32(buf + OFF_MD + 12) ||
+	    (version < META_VERSION && (m->md.minor || m->md.bblog_offset || m->md.bblog_size || m->md.data_offset))) {
+		*why = version < META_VERSION ? "a version 2 or 3 copy with an md format" : "md format: padding not zero";
 		return -1;
 	}
 	for (uint32_t i = 0; i < SLOT_MAX_UNITS; i++)

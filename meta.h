@@ -4,10 +4,12 @@
 
 #include <stdint.h>
 
+#include "mdsb.h"
 #include "overlap.h"
 
-#define META_VERSION	3	/* 3: the slot's units (offset 800), the sync bound (808) */
-#define META_VERSION_SLOT1 2	/* read too: a one-unit slot, fields 800 and 808 zero */
+#define META_VERSION	4	/* 4: md's format (offset 816); 3: the slot's units (800), the sync bound (808) */
+#define META_VERSION_MD10 3	/* read too: md v1.0, fields 816 to 840 zero */
+#define META_VERSION_SLOT1 2	/* read too: that, and a one-unit slot, fields 800 and 808 zero */
 #define MD_NAME_MAX	32	/* md's set_name field */
 #define BBLOG_BYTES	4096u	/* md's bad-block log, just below its superblock */
 
@@ -48,6 +50,7 @@ struct meta {
 	uint64_t ctime;		/* md's ctime and utime: creation, seconds */
 	uint64_t md_events;	/* md's events count in the final superblocks */
 	char name[MD_NAME_MAX + 1];	/* md's set_name */
+	struct md_format md;	/* where md's superblock and data are on every member */
 	struct member_id member[MAX_MEMBERS];
 };
 
@@ -62,5 +65,6 @@ uint64_t meta_data_room(const struct pair *p, uint64_t member_size);
 uint64_t meta_new_room(const struct pair *p, uint64_t member_size);
 const char *meta_fit_slot(struct pair *p, const uint64_t *member_size);
 const char *meta_state_name(uint32_t state);
+const char *meta_check_format(const struct md_format *f);
 
 #endif

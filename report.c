@@ -248,7 +248,8 @@ void report_copy(const char *path, int c, const struct meta *m, const char *why,
 			printf("%s{\"uuid\": \"%s\", \"size\": %llu}", i ? ", " : "", u,
 			       (unsigned long long)m->member[i].size);
 		}
-		printf("]}");
+		printf("], \"md\": {\"version\": \"1.%u\", \"data_offset\": %llu}}", m->md.minor,
+		       (unsigned long long)m->md.data_offset);
 		return;
 	}
 	printf("%s copy %d (offset %llu): ", path, c, (unsigned long long)off);
@@ -282,6 +283,8 @@ void report_copy(const char *path, int c, const struct meta *m, const char *why,
 		       (unsigned long long)m->journal_done);
 	else
 		printf("  journal: none\n");
+	printf("  md metadata 1.%u, data from byte %llu of each member\n", m->md.minor,
+	       (unsigned long long)m->md.data_offset);
 	for (uint32_t i = 0; i < pair_members(p); i++) {
 		uuid_hex(m->member[i].uuid, u);
 		printf("  member %u: uuid %s size %llu\n", i, u, (unsigned long long)m->member[i].size);
@@ -304,12 +307,14 @@ void report_md(const char *path, const struct mdsb *s, const char *why, uint64_t
 		uuid_hex(s->device_uuid, d);
 		printf(", \"feature_map\": %u, \"migrating\": %s, \"set_uuid\": \"%s\", \"name\": \"%.32s\", "
 		       "\"level\": %d, \"layout\": %u, \"chunk_sectors\": %u, \"raid_disks\": %u, "
-		       "\"size\": %llu, \"data_size\": %llu, \"super_offset\": %llu, \"role\": %d, "
+		       "\"size\": %llu, \"data_size\": %llu, \"super_offset\": %llu, \"data_offset\": %llu, "
+		       "\"version\": \"1.%u\", \"role\": %d, "
 		       "\"device_uuid\": \"%s\", \"events\": %llu, \"resync_offset\": %llu}}",
 		       s->feature_map, s->feature_map & MDSB_FEATURE_RAIDMIG ? "true" : "false", u,
 		       s->set_name, s->level, s->layout, s->chunksize, s->raid_disks,
 		       (unsigned long long)s->size, (unsigned long long)s->data_size,
-		       (unsigned long long)s->super_offset, mdsb_role(s), d,
+		       (unsigned long long)s->super_offset, (unsigned long long)s->data_offset, s->minor,
+		       mdsb_role(s), d,
 		       (unsigned long long)s->events, (unsigned long long)s->resync_offset);
 		return;
 	}
@@ -319,10 +324,10 @@ void report_md(const char *path, const struct mdsb *s, const char *why, uint64_t
 		return;
 	}
 	uuid_hex(s->set_uuid, u);
-	printf("%s\n  md array %s name %.32s level %d layout %u chunk %u sectors, %u devices, role %d\n"
-	       "  size %llu sectors, events %llu, %s\n",
+	printf("%s\n  md v1.%u array %s name %.32s level %d layout %u chunk %u sectors, %u devices, role %d\n"
+	       "  size %llu sectors from sector %llu, events %llu, %s\n",
 	       s->feature_map & MDSB_FEATURE_RAIDMIG ? "marked: migration in progress, md will not assemble it" :
-	       "md v1.0", u, s->set_name, s->level, s->layout, s->chunksize, s->raid_disks, mdsb_role(s),
-	       (unsigned long long)s->size, (unsigned long long)s->events,
+	       "valid", s->minor, u, s->set_name, s->level, s->layout, s->chunksize, s->raid_disks, mdsb_role(s),
+	       (unsigned long long)s->size, (unsigned long long)s->data_offset, (unsigned long long)s->events,
 	       s->resync_offset == MDSB_CLEAN ? "clean" : "to resync from its resync_offset");
 }

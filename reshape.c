@@ -1,7 +1,7 @@
 /*
  * reshape.c: a new geometry for an existing md array. Recognises the
- * members of a v1.0 array (made by raidmig or by mdadm) by their
- * superblocks and refuses what raidmig cannot take over (with the reason
+ * members of a v1.0, v1.1 or v1.2 array (made by raidmig or by mdadm) by
+ * their superblocks and refuses what raidmig cannot take over (with the reason
  * and what to do), puts the devices in member order (the array's roles,
  * then the devices added), works out the pair of geometries, where the
  * volume's data ends when the new array holds less, the room the
@@ -25,14 +25,14 @@
 #include "volio.h"
 
 /*
- * An md superblock raidmig cannot take over, on a device without a v1.0
- * one: metadata 1.1 (at byte 0) or 1.2 (at 4 KiB), whose data starts past
- * the superblock, or 0.90 (64 KiB-aligned near the end), which mdadm
- * converts to 1.0 in place. Says what to do, without --force: taking such a
- * device as a plain disk or an added member destroys its array. Returns 1
- * after a message, 0 if there is none, -EIO when it cannot be read.
+ * An md superblock raidmig cannot take over, on a device without a valid
+ * v1 one: 0.90 (64 KiB-aligned near the end), which mdadm converts to 1.0
+ * in place, or a v1.1 or v1.2 superblock that does not decode (`why`).
+ * Says what to do, without --force: taking such a device as a plain disk
+ * or an added member destroys its array. Returns 1 after a message, 0 if
+ * there is none, -EIO when it cannot be read.
  */
-static int other_metadata(struct dev *d)
+static int other_metadata(struct dev *d, const char *why)
 {
 	uint8_t *b = io_alloc(MDSB_BYTES);
 	uint64_t at[3] = { 4096, 0, (d->size & ~(uint64_t)0xffff) - 0x10000 };
@@ -50,16 +50,15 @@ static int other_metadata(struct dev *d)
 			found = k;
 	}
 	if (found == 2) {
-		log_err("%s: a member of an md array with metadata 0.90 (RAID%d over %u): raidmig migrates metadata 1.0, to which mdadm converts it in place: mdadm --assemble /dev/mdN --update=metadata <all its members>, then mdadm --stop /dev/mdN, then run raidmig again; nothing was written",
+		log_err("%s: a member of an md array with metadata 0.90 (RAID%d over %u): raidmig migrates metadata 1.0, 1.1 and 1.2, and mdadm converts 0.90 to 1.0 in place: mdadm --assemble /dev/mdN --update=metadata <all its members>, then mdadm --stop /dev/mdN, then run raidmig again; nothing was written",
 			d->path, (int32_t)get32(b + 28), get32(b + 40));
 	} else if (found >= 0) {
 		char name[33];
 
 		memcpy(name, b + 32, 32);
 		name[32] = 0;
-		log_err("%s: a member of md array %s (metadata %s, RAID%d over %u, data from byte %llu): raidmig migrates md arrays with metadata 1.0 (data from byte 0); %s is not supported yet, and nothing was written. md reshapes it itself (mdadm --grow); to reuse the disk instead, stop the array and clear its superblock (mdadm --zero-superblock %s)",
-			d->path, name, ver[found], (int32_t)get32(b + 72), get32(b + 92),
-			(unsigned long long)get64(b + 128) * 512, ver[found], d->path);
+		log_err("%s: a member of md array %s (metadata %s), whose superblock raidmig cannot use (%s); nothing was written. Assemble the array with mdadm to check it, or, to reuse the disk, stop the array and clear its superblock (mdadm --zero-superblock %s)",
+			d->path, name, ver[found], why, d->path);
 	}
 	free(b);
 	return found >= 0;
@@ -67,7 +66,7 @@ static int other_metadata(struct dev *d)
 
 /*
  * The md superblock of each device, and which carry one that raidmig may
- * take over: valid, v1.0, not raidmig's own mark. Returns how many do, or
+ * take over: valid, v1.0, v1.1 or v1.2, not raidmig's own mark. Returns how many do, or
  * -EIO after a message when a device cannot be read.
  */
 int reshape_find(struct dev *d, int count, struct mdsb *sb, int *is_md)
@@ -76,14 +75,14 @@ int reshape_find(struct dev *d, int count, struct mdsb *sb, int *is_md)
 
 	for (int i = 0; i < count; i++) {
 		const char *why = "";
-		int v1_0 = array_read_md(&d[i], &sb[i], &why) == 0;
+		int v1 = array_read_md(&d[i], -1, &sb[i], &why) == 0;
 
-		is_md[i] = v1_0 && !(sb[i].feature_map & MDSB_FEATURE_RAIDMIG);
+		is_md[i] = v1 && !(sb[i].feature_map & MDSB_FEATURE_RAIDMIG);
 		if (why && !strcmp(why, "read error")) {
 			log_err("%s: cannot read", d[i].path);
 			return -EIO;
 		}
-		if (!v1_0 && other_metadata(&d[i]))
+		if (!v1 && other_metadata(&d[i], why))
 			return -EINVAL;
 		found += is_md[i];
 	}
@@ -135,8 +134,19 @@ static const char *refusal(const struct mdsb *s, char *buf, size_t len)
 			 s->feature_map);
 		return buf;
 	}
-	if (s->data_offset)
-		return "its data does not start at sector 0 (raidmig takes over md metadata 1.0 arrays)";
+	if (s->minor == 0 && s->data_offset)
+		return "metadata 1.0 with its data past sector 0";
+	if (s->minor) {
+		struct md_format f = { s->minor, s->bblog_size ? s->bblog_offset : 0, s->bblog_size,
+				       s->data_offset * 512 };
+		const char *why = meta_check_format(&f);
+
+		if (why) {
+			snprintf(buf, len, "metadata 1.%u with its data from sector %llu, bad-block log at %d (%u sectors): %s",
+				 s->minor, (unsigned long long)s->data_offset, s->bblog_offset, s->bblog_size, why);
+			return buf;
+		}
+	}
 	return NULL;
 }
 
@@ -161,12 +171,14 @@ static const char *old_geometry(const struct mdsb *s, struct geom *g)
 static int disagree(const struct mdsb *s, const struct mdsb *ref, char *buf, size_t len)
 {
 	static const char *const name[] = { "events", "size", "level", "layout", "chunk", "raid_disks",
-					    "feature map" };
+					    "feature map", "metadata minor version", "data_offset" };
 	/* the bitmap bit aside: a convert cut short may have removed some (md_drop_bitmaps) */
 	const long long a[] = { (long long)s->events, (long long)s->size, s->level, s->layout,
-				s->chunksize, s->raid_disks, s->feature_map & ~MDSB_FEATURE_BITMAP };
+				s->chunksize, s->raid_disks, s->feature_map & ~MDSB_FEATURE_BITMAP,
+				s->minor, (long long)s->data_offset };
 	const long long b[] = { (long long)ref->events, (long long)ref->size, ref->level, ref->layout,
-				ref->chunksize, ref->raid_disks, ref->feature_map & ~MDSB_FEATURE_BITMAP };
+				ref->chunksize, ref->raid_disks, ref->feature_map & ~MDSB_FEATURE_BITMAP,
+				ref->minor, (long long)ref->data_offset };
 
 	for (size_t k = 0; k < sizeof(a) / sizeof(a[0]); k++) {
 		if (a[k] != b[k]) {
@@ -292,8 +304,9 @@ static int no_room(const struct array *a, uint32_t i, const struct pair *p, uint
 	fmt_size(lim, sizeof(lim), limit);
 	if (end)
 		snprintf(at, sizeof(at), "it ends at byte %llu", (unsigned long long)end);
-	log_err("%s: the array uses %llu bytes of it, and raidmig needs room between that and md's superblock for its staging slot and metadata: %llu bytes (%s) more",
-		a->dev[i].path, (unsigned long long)p->from.member_data, (unsigned long long)need, more);
+	log_err("%s: the array uses %llu bytes of it%s, and raidmig needs room between that and %s for its staging slot and metadata: %llu bytes (%s) more",
+		a->dev[i].path, (unsigned long long)p->from.member_data, a->dev[i].base ? " past md's data offset" : "",
+		a->dev[i].base ? "the end of the device" : "md's superblock", (unsigned long long)need, more);
 	if (p->from.level != LEVEL_RAID0)	/* md does not resize RAID0 members */
 		snprintf(grow, sizeof(grow), "; then, or instead, shrink the array: mdadm --grow /dev/mdN --size=%lluK",
 			 (unsigned long long)kib);
@@ -386,6 +399,36 @@ static uint64_t keep_size(const struct pair *p, uint64_t room, uint64_t new_room
 }
 
 /*
+ * md v1.1 and v1.2 keep their data past the superblock, from data_offset
+ * on every member: both layouts keep it there, and from here on every
+ * device (the added ones too, whose superblock md will read at the same
+ * place) is seen from there, with raidmig's configuration area at the end
+ * as on a v1.0 member. A revert to a plain disk would need the data moved
+ * to byte 0: refused. Returns 0, or -1 after a message.
+ */
+static int base_all(struct array *a, int count, const struct mdsb *ref, const struct reshape_want *w)
+{
+	uint64_t base = ref->data_offset * 512;
+	char u[40];
+
+	uuid_md(ref->set_uuid, u);
+	if (w->revert || w->members == 1) {
+		log_err("md array %s: metadata 1.%u keeps its data from byte %llu of each member, and a plain disk's starts at byte 0: raidmig does not move it there yet; nothing was written",
+			u, ref->minor, (unsigned long long)base);
+		return -1;
+	}
+	for (int i = 0; i < count; i++) {
+		if (a->dev[i].size <= base + 64 * (uint64_t)META_BLOCK) {
+			log_err("%s: %llu bytes, and md array %s's data starts at byte %llu of every member: too small to add",
+				a->dev[i].path, (unsigned long long)a->dev[i].size, u, (unsigned long long)base);
+			return -1;
+		}
+		dev_set_base(&a->dev[i], base);
+	}
+	return 0;
+}
+
+/*
  * The pair of geometries for an md array over a->dev[0..count) (opened,
  * checked for use; sb and is_md as reshape_find left them): reorders the
  * devices into member order and fills *p. Returns 0, or -EINVAL after a
@@ -405,6 +448,8 @@ int reshape_geometry(struct array *a, int count, const struct reshape_want *w, c
 	memset(p, 0, sizeof(*p));
 	n_old = member_order(a, count, sb, is_md, ref);
 	if (n_old < 0)
+		return -EINVAL;
+	if (ref->data_offset && base_all(a, count, ref, w) < 0)
 		return -EINVAL;
 	why = old_geometry(ref, &p->from);
 	if (why) {
@@ -524,6 +569,12 @@ void reshape_identity(struct meta *m, const struct mdsb *ref, const struct mdsb 
 	m->name[MD_NAME_MAX] = 0;
 	m->ctime = ref->ctime;
 	m->md_events = ref->events + 1;
+	m->md.minor = ref->minor;
+	m->md.data_offset = ref->data_offset * 512;
+	if (ref->minor && ref->bblog_size) {	/* the old array's bad-block log, emptied at the switch */
+		m->md.bblog_offset = ref->bblog_offset;
+		m->md.bblog_size = ref->bblog_size;
+	}
 	for (int i = 0; i < n_old; i++)
 		memcpy(m->member[i].uuid, members[i].device_uuid, 16);
 }

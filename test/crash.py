@@ -65,6 +65,20 @@ def sb_offset(size):
     return ((size >> 9) - 16 & ~7) << 9
 
 
+def sb_at(img):
+    """Where an md member image's superblock is: v1.0's place, or v1.2's
+    (4 KiB) or v1.1's (byte 0) when md's magic is there instead."""
+    off = sb_offset(len(img))
+    if img[off:off + 4] != MD_MAGIC:
+        for head in (4096, 0):
+            if img[head:head + 4] == MD_MAGIC:
+                return head
+    return off
+
+
+MD_MAGIC = (0xa92b4efc).to_bytes(4, "little")
+
+
 def load_trace(path, names):
     ops = []
     with open(path + ".data", "rb") as data, open(path) as f:
@@ -134,7 +148,7 @@ class Checker:
         byte for byte: nothing marked the new array."""
         for m in self.members[:self.a.md_source]:
             now = open(os.path.join(self.work, m), "rb").read()
-            off = sb_offset(len(now))
+            off = sb_at(self.base[m])
             if now[off:off + 4096] != self.base[m][off:off + 4096]:
                 return False
         return True

@@ -45,7 +45,10 @@ field() {
 	"$RAIDMIG" inspect --json "$@" | python3 -c '
 import json, sys
 copies = [c for c in json.load(sys.stdin) if "copy" in c and c["valid"]]
-print(max(copies, key=lambda c: c["generation"])[sys.argv[1]])' "$name"
+v = max(copies, key=lambda c: c["generation"])
+for k in sys.argv[1].split("."):
+    v = v[k]
+print(v)' "$name"
 }
 
 # json_get KEY.PATH < json

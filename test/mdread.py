@@ -1,5 +1,10 @@
 #!/usr/bin/env python3
-"""mdread.py: an independent reader of Linux md v1.0 arrays (test oracle).
+"""mdread.py: an independent reader of Linux md v1.x arrays (test oracle).
+
+Superblock versions 1.0 (at the end of each member), 1.2 (at byte 4096) and
+1.1 (at byte 0) are found in that order (the first location holding the md
+magic with major_version 1 and a super_offset equal to that location wins);
+each member's data starts at its own data_offset.
 
 Written from /work/shared/md-format.md (section numbers are cited as "§N"),
 not from raidmig's C code, so that a mistake shared with raidmig shows up.
@@ -7,8 +12,10 @@ Python 3.11, standard library only.
 
 Usage:
   mdread.py examine IMG...
-      Parse the v1.0 superblock of each image; print one JSON object per
+      Parse the v1.x superblock of each image; print one JSON object per
       image per line.  Exit 1 if an image has no md superblock at all.
+      For a 1.1 or 1.2 superblock the object also has "version" ("1.1",
+      "1.2"); a 1.0 one's output is unchanged (no "version" key).
   mdread.py read [--missing I,J] [--check | --synced] [--bytes N] [--force] IMG...
       Assemble the members from their superblocks (all images are given;
       --missing names the roles (slots) to treat as absent) and write the
@@ -36,7 +43,8 @@ the kernel would refuse); 3 redundancy exceeded by --missing;
 4 --check found mismatches.
 
 Library use (python3 -c 'import sys; sys.path.insert(0, "test"); import mdread'):
-  mdread.parse_superblock(sb_bytes, dev_bytes)  -> dict (see examine)
+  mdread.parse_superblock(sb_bytes, dev_bytes, minor=0) -> dict (see examine;
+      minor: where sb_bytes was read, 0 = v1.0, 1 = sector 0, 2 = sector 8)
   mdread.examine(source)                        -> dict
   mdread.assemble(sources, missing=(), force=False) -> Array
       (an Array holds open files: close() it, or use it in a "with")
@@ -142,6 +150,24 @@ def sb_location(dev_bytes):
     return (s - 16) & ~7
 
 
+# §1.2: v1.1 superblock at sector 0, v1.2 at sector 8 (byte 4096)
+SB_FRONT_LOCATION = {1: 0, 2: 8}
+# the order in which _load_sb looks: 1.0 (end), 1.2, 1.1
+SB_SEARCH_ORDER = (0, 2, 1)
+
+
+def sb_location_minor(minor, dev_bytes):
+    """super_offset of a v1.<minor> superblock on a device of dev_bytes
+    (§1.2); None when the device is below md's minimum of 24 sectors."""
+    if dev_bytes // SECTOR < 24:
+        return None
+    if minor == 0:
+        return sb_location(dev_bytes)
+    if minor in SB_FRONT_LOCATION:
+        return SB_FRONT_LOCATION[minor]
+    raise ValueError("md v1.%s superblock: no such minor version" % minor)
+
+
 def sb_checksum(sb, max_dev):
     """§1.4 calc_sb_1_csum: LE u32 sum over 256 + 2*max_dev bytes with the
     csum field taken as 0, plus the trailing LE u16 when max_dev is odd;
@@ -166,14 +192,17 @@ def _role_name(role):
             ROLE_JOURNAL: "journal"}.get(role, "reserved")
 
 
-def parse_superblock(sb, dev_bytes, name="image"):
-    """Parse a v1.0 superblock.
+def parse_superblock(sb, dev_bytes, name="image", minor=0):
+    """Parse a v1.x superblock (v1.0 unless minor says 1 or 2).
 
-    sb: the bytes read at the v1.0 location (at least 256, normally 4096:
-        the kernel reads 4096, §1.2); dev_bytes: the member's size in bytes.
+    sb: the bytes read at the v1.<minor> location (at least 256, normally
+        4096: the kernel reads 4096, §1.2); dev_bytes: the member's size in
+        bytes; minor: the location the superblock was read from (0: the
+        v1.0 place near the end, 1: sector 0, 2: sector 8).
     Returns a dict of every field (§1.1) plus role, role_name, dev_roles,
-    array_state, csum_ok, csum_expected, expected_super_offset and
-    "errors": the reasons the kernel would refuse this superblock (§2).
+    array_state, csum_ok, csum_expected, expected_super_offset,
+    minor_version, version ("1.<minor>") and "errors": the reasons the
+    kernel would refuse this superblock (§2).
     Raises NoSuperblock when the magic is absent."""
     if len(sb) < SB_FIXED:
         raise NoSuperblock("%s: too short to hold an md superblock" % name)
@@ -183,14 +212,25 @@ def parse_superblock(sb, dev_bytes, name="image"):
     if d["magic"] != MD_SB_MAGIC:
         raise NoSuperblock("%s: no md superblock (magic 0x%08x, want 0x%08x)"
                            % (name, d["magic"], MD_SB_MAGIC))
+    if minor not in (0, 1, 2):
+        raise ValueError("md v1.%s superblock: no such minor version" % minor)
+    d["minor_version"] = minor
+    d["version"] = "1.%d" % minor
     errors = []
     if d["major_version"] != 1:                                   # §2
         errors.append("major_version %d, not 1" % d["major_version"])
-    expected = sb_location(dev_bytes)
-    d["expected_super_offset"] = expected
-    if d["super_offset"] != expected:                             # §1.2, §2
-        errors.append("super_offset %d != computed v1.0 location %s"
-                      % (d["super_offset"], expected))
+    if minor == 0:
+        expected = sb_location(dev_bytes)
+        d["expected_super_offset"] = expected
+        if d["super_offset"] != expected:                         # §1.2, §2
+            errors.append("super_offset %d != computed v1.0 location %s"
+                          % (d["super_offset"], expected))
+    else:
+        expected = SB_FRONT_LOCATION[minor]
+        d["expected_super_offset"] = expected
+        if d["super_offset"] != expected:                         # §1.2, §2
+            errors.append("super_offset %d != v1.%d location %d"
+                          % (d["super_offset"], minor, expected))
     if d["pad0"] != 0:                                            # §1.1, §2
         errors.append("pad0 is 0x%x, not 0" % d["pad0"])
     if d["pad3"] != bytes(32):
@@ -205,11 +245,14 @@ def parse_superblock(sb, dev_bytes, name="image"):
         errors.append("features PPL and MULTIPLE_PPLS both set")
     if fm & 0xC00 and fm & 0x201:
         errors.append("PPL combined with BITMAP_OFFSET or JOURNAL")
-    # §1.3 kernel constraints for minor 0 (data_size <= sb_start, >= 10;
-    # md_run "data overlaps metadata": data_offset + size <= super_offset)
-    if d["data_size"] > d["super_offset"]:
-        errors.append("data_size %d > super_offset %d"
-                      % (d["data_size"], d["super_offset"]))
+    if minor == 0:
+        # §1.3 kernel constraints for minor 0 (data_size <= sb_start, >= 10;
+        # md_run "data overlaps metadata": data_offset + size <= super_offset)
+        if d["data_size"] > d["super_offset"]:
+            errors.append("data_size %d > super_offset %d"
+                          % (d["data_size"], d["super_offset"]))
+    else:
+        errors += _front_layout_errors(d, minor, expected, dev_bytes)
     if d["data_size"] < 10:
         errors.append("data_size %d < 10" % d["data_size"])
     if (d["data_offset"] < d["super_offset"]
@@ -249,6 +292,43 @@ def parse_superblock(sb, dev_bytes, name="image"):
     return d
 
 
+def _front_layout_errors(d, minor, sb_sec, dev_bytes):
+    """v1.1/v1.2 (metadata before the data): the superblock's 4 KiB at
+    sb_sec (§1.2 "reserve the whole 4 KiB"), the bad-block log and an
+    internal bitmap must lie below data_offset, and the data area must fit
+    on the device (the kernel's super_1_load takes sectors = device size -
+    data_offset for minor 1/2 and refuses a larger data_size).  A loose
+    check: the bitmap's length is not read."""
+    errs = []
+    dev_sectors = dev_bytes // SECTOR
+    doff, dsize = d["data_offset"], d["data_size"]
+    need = sb_sec + 8
+    if doff < need:
+        errs.append("data_offset %d < %d: the data would overlap the v1.%d "
+                    "superblock (4 KiB at sector %d)" % (doff, need, minor, sb_sec))
+    if doff + dsize > dev_sectors:
+        errs.append("data_offset %d + data_size %d > device size %d sectors"
+                    % (doff, dsize, dev_sectors))
+    if doff + d["size"] > dev_sectors:
+        errs.append("data_offset %d + size %d > device size %d sectors"
+                    % (doff, d["size"], dev_sectors))
+    if d["bblog_size"] and d["bblog_offset"]:
+        start = sb_sec + d["bblog_offset"]
+        end = start + d["bblog_size"]
+        if start < 0 or end > dev_sectors:
+            errs.append("bad-block log (sectors %d..%d) outside the device "
+                        "(%d sectors)" % (start, end, dev_sectors))
+        elif start < doff + dsize and end > doff:
+            errs.append("bad-block log (sectors %d..%d) overlaps the data "
+                        "area (sectors %d..%d)" % (start, end, doff, doff + dsize))
+    if d["feature_map"] & 0x1:
+        start = sb_sec + d["bitmap_offset"]
+        if doff <= start < doff + dsize:
+            errs.append("internal bitmap at sector %d is inside the data area "
+                        "(sectors %d..%d)" % (start, doff, doff + dsize))
+    return errs
+
+
 def superblock_json(d, name):
     """The examine output for one image (JSON-able dict)."""
     out = {"image": name}
@@ -268,6 +348,9 @@ def superblock_json(d, name):
         elif key == "set_name":
             v = v.split(b"\0", 1)[0].decode("utf-8", "replace")
         out[key] = v
+    if d.get("minor_version", 0) != 0:
+        # only for 1.1/1.2: the output for 1.0 stays as it was
+        out["version"] = d["version"]
     return out
 
 
@@ -317,27 +400,44 @@ class _Buf:
 
 
 def _load_sb(buf):
+    """Find and parse the member's superblock (§1.2): v1.0 at the end, else
+    v1.2 at sector 8, else v1.1 at sector 0.  A location counts when it
+    holds the magic and major_version 1; among those, one whose
+    super_offset equals its location is preferred (as mdadm's load_super1
+    skips a superblock with the wrong super_offset), else the first in
+    that order is parsed so its errors are reported.  A magic with another
+    major_version is parsed (and refused) only when no location holds a
+    v1 superblock.  (On a device of 24 to 31 sectors the v1.0 location is
+    sector 8, the v1.2 one: such a superblock is taken for v1.0, as mdadm
+    does when the ctimes tie.)"""
     loc = sb_location(buf.nbytes)
     if loc is None:
         raise NoSuperblock("%s: no md superblock: %d bytes is below md's "
                            "minimum of 24 sectors" % (buf.name, buf.nbytes))
-    nread = min(4096, buf.nbytes - loc * SECTOR)
-    raw = buf.pread(loc * SECTOR, nread)
-    try:
-        return parse_superblock(raw, buf.nbytes, buf.name)
-    except NoSuperblock as e:
-        # say so if another v1 minor version is present (§1.2: 1.1 at 0,
-        # 1.2 at sector 8); this reader handles v1.0 only
-        for minor, sec in (("1.1", 0), ("1.2", 8)):
-            if (sec + 1) * SECTOR <= buf.nbytes and \
-                    struct.unpack("<I", buf.pread(sec * SECTOR, 4))[0] == MD_SB_MAGIC:
-                raise NoSuperblock("%s: no md v1.0 superblock at sector %d, but "
-                                   "an md v%s magic at sector %d (not supported)"
-                                   % (buf.name, loc, minor, sec)) from None
+    found = []          # (minor, raw, magic, major_version, super_offset)
+    raw0 = None
+    for minor in SB_SEARCH_ORDER:
+        sec = sb_location_minor(minor, buf.nbytes)
+        nread = min(4096, buf.nbytes - sec * SECTOR)
+        raw = buf.pread(sec * SECTOR, nread)
+        if minor == 0:
+            raw0 = raw
+        if len(raw) < SB_FIXED:
+            continue
+        magic, major = struct.unpack_from("<II", raw, 0)
+        if magic != MD_SB_MAGIC:
+            continue
+        so = struct.unpack_from("<Q", raw, 0x90)[0]
+        found.append((minor, raw, major == 1, so == sec))
+    pick = (next((f for f in found if f[2] and f[3]), None)
+            or next((f for f in found if f[2]), None)
+            or (found[0] if found else None))
+    if pick is None:
         raise NoSuperblock("%s: no md v1.0 superblock at sector %d (magic "
                            "0x%08x, want 0x%08x)" % (buf.name, loc,
-                                                     struct.unpack_from("<I", raw)[0],
-                                                     MD_SB_MAGIC)) from None
+                                                     struct.unpack_from("<I", raw0)[0],
+                                                     MD_SB_MAGIC))
+    return parse_superblock(pick[1], buf.nbytes, buf.name, minor=pick[0])
 
 
 def examine(source):
@@ -676,6 +776,14 @@ def _assemble(bufs, missing, force, warn):
                 raise AssemblyError("%s and %s are not members of one array: "
                                     "%s %s vs %s" % (refbuf.name, b.name, key,
                                                      v1, v2))
+    # the kernel loads every member of one array with the same minor version
+    # (mdadm passes it in SET_ARRAY_INFO); §1.2
+    for sb, b in sbs[1:]:
+        if sb["minor_version"] != ref["minor_version"]:
+            raise AssemblyError("%s and %s are not members of one array: "
+                                "superblock version %s vs %s"
+                                % (refbuf.name, b.name, ref["version"],
+                                   sb["version"]))
     seen_devnum = {}
     for sb, b in sbs:
         if sb["dev_number"] in seen_devnum:
@@ -759,15 +867,22 @@ def _assemble(bufs, missing, force, warn):
     arr.members = members
     _set_geometry(arr, [sb for sb, _ in sbs])
     _check_redundancy(arr)
-    # every present member must hold its data area (§1.3)
+    # every present member must hold its data area (§1.3): below the
+    # superblock for v1.0, within data_offset + data_size for v1.1/1.2
+    # (whose superblock lies before data_offset)
     for role, m in enumerate(arr.members):
         if m is None:
             continue
         end = m.data_offset + arr.dev_sectors
-        if end > m.sb["super_offset"]:
+        if m.sb["minor_version"] == 0:
+            if end > m.sb["super_offset"]:
+                raise AssemblyError("%s: data area ends at sector %d, past "
+                                    "super_offset %d" % (m.name, end,
+                                                         m.sb["super_offset"]))
+        elif end > m.data_offset + m.sb["data_size"]:
             raise AssemblyError("%s: data area ends at sector %d, past "
-                                "super_offset %d" % (m.name, end,
-                                                     m.sb["super_offset"]))
+                                "data_offset %d + data_size %d"
+                                % (m.name, end, m.data_offset, m.sb["data_size"]))
         if end * SECTOR > m.buf.nbytes:
             raise ImageError("%s: image too small for its data area (%d "
                              "sectors needed)" % (m.name, end))
@@ -1278,9 +1393,18 @@ def build_superblock(fields, roles, max_dev):
 
 def make_images(areas, level, layout, chunk, size, rng, data_offsets=None,
                 extra=None, dev_numbers=None, fields=None, max_dev=128,
-                jitter=True, role_fields=None):
-    """Wrap member data areas into whole v1.0 member images (role order)."""
+                jitter=True, role_fields=None, minor=0):
+    """Wrap member data areas into whole v1.<minor> member images (role
+    order).  v1.1/v1.2: the superblock at sector 0/8, data_offsets default
+    to 2048 (mdadm's usual 1 MiB), data_size to the end of the image and a
+    bad-block log of 8 sectors 16 sectors after the superblock (where mdadm
+    puts it when there is room)."""
     n = len(areas)
+    if minor:
+        return _make_front_images(areas, level, layout, chunk, size, rng,
+                                  data_offsets or [2048] * n, extra or [0] * n,
+                                  dev_numbers, fields, max_dev, jitter,
+                                  role_fields, minor)
     data_offsets = data_offsets or [0] * n
     extra = extra or [0] * n
     dev_numbers = dev_numbers or list(range(n))
@@ -1304,6 +1428,45 @@ def make_images(areas, level, layout, chunk, size, rng, data_offsets=None,
                  dev_number=dev_numbers[role],
                  device_uuid=bytes(rng.getrandbits(8) for _ in range(16)),
                  utime=1700000000, events=1, resync_offset=MAX_SECTOR)
+        if fields:
+            f.update(fields)
+        if role_fields:
+            f.update(role_fields[role])
+        sb = build_superblock(f, roles, max_dev)
+        img[so * SECTOR:so * SECTOR + len(sb)] = sb
+        images.append(bytes(img))
+    return images
+
+
+def _make_front_images(areas, level, layout, chunk, size, rng, data_offsets,
+                       extra, dev_numbers, fields, max_dev, jitter,
+                       role_fields, minor):
+    n = len(areas)
+    dev_numbers = dev_numbers or list(range(n))
+    roles = [ROLE_SPARE] * max(max(dev_numbers) + 1, 1)
+    for role, dn in enumerate(dev_numbers):
+        roles[dn] = role
+    set_uuid = bytes(rng.getrandbits(8) for _ in range(16))
+    so = SB_FRONT_LOCATION[minor]
+    images = []
+    for role in range(n):
+        doff = data_offsets[role]
+        area_sectors = len(areas[role]) // SECTOR
+        total = doff + max(area_sectors, size, 10) + extra[role] + \
+            (rng.randrange(9) if jitter else 0)
+        # at least 32 sectors: below that the v1.0 location (S-16)&~7 is
+        # sector 8 too, and the search (v1.0 first) would take it for v1.0
+        total = max(total, 32)
+        img = bytearray(total * SECTOR)
+        img[doff * SECTOR:doff * SECTOR + len(areas[role])] = areas[role]
+        f = dict(set_uuid=set_uuid, set_name=b"selftest:md", ctime=1700000000,
+                 level=level, layout=layout, size=size, chunksize=chunk,
+                 raid_disks=n, data_offset=doff, data_size=total - doff,
+                 super_offset=so, dev_number=dev_numbers[role],
+                 device_uuid=bytes(rng.getrandbits(8) for _ in range(16)),
+                 utime=1700000000, events=1, resync_offset=MAX_SECTOR)
+        if doff >= so + 24:
+            f.update(bblog_size=8, bblog_offset=16)
         if fields:
             f.update(fields)
         if role_fields:
@@ -1339,6 +1502,22 @@ class _Selftest:
 
 def _quiet(msg):
     pass
+
+
+def _corrupt_found(t, rng, images, offs, stripes, C, what):
+    """One data or parity byte of a random role and stripe corrupted: --check
+    finds it there. Returns (role, stripe, the images, check's result)."""
+    role = rng.randrange(len(images))
+    s = rng.randrange(stripes)
+    pos = (offs[role] + s * C) * SECTOR + rng.randrange(C * SECTOR)
+    bad = list(images)
+    bad[role] = _corrupt(images[role], pos)
+    res = check(assemble(bad, warn=_quiet))
+    t.ok(res["parity_mismatches"] == 1 and
+         res["first_bad"]["stripe"] == s and
+         res["first_bad"]["member_sector"] == pos // SECTOR - offs[role],
+         "%s: corrupt role %d stripe %d: check says %s" % (what, role, s, res))
+    return role, s, bad, res
 
 
 def _roundtrip(t, rng, images, data, what, missing_sets, refused_sets=()):
@@ -1546,17 +1725,7 @@ def selftest():
                 refused = subsets(n, tol + 1)[:3]
                 _roundtrip(t, rng, images, data, what, miss, refused)
                 # corruption of one member byte is found by --check
-                role = rng.randrange(n)
-                s = rng.randrange(stripes)
-                pos = (offs[role] + s * C) * SECTOR + rng.randrange(C * SECTOR)
-                bad = list(images)
-                bad[role] = _corrupt(images[role], pos)
-                res = check(assemble(bad, warn=_quiet))
-                t.ok(res["parity_mismatches"] == 1 and
-                     res["first_bad"]["stripe"] == s and
-                     res["first_bad"]["member_sector"] == pos // SECTOR - offs[role],
-                     "%s: corrupt role %d stripe %d: check says %s"
-                     % (what, role, s, res))
+                role, s, bad, res = _corrupt_found(t, rng, images, offs, stripes, C, what)
                 if level == 6:
                     pqd = stripe_geometry(level, lay, n, s)
                     if role not in (pqd[0], pqd[1]):
@@ -1703,7 +1872,201 @@ def selftest():
     mark = make_images(encode_raid456(5, 2, 4, C, 3, data), 5, 2, C, 3 * C, rng,
                        fields={"feature_map": 0x80000000})
     t.raises(AssemblyError, lambda: assemble(mark, warn=_quiet), "unknown feature bit")
+    _selftest_front(t, subsets)
     return t.passed
+
+
+def _selftest_front(t, subsets):
+    """v1.1 and v1.2 (superblock at sector 0 / 8, data from data_offset):
+    round trips at every level with per-member data_offsets, the search
+    order of the locations, and the layout checks."""
+    rng = random.Random(20250612)
+
+    def rand(nbytes):
+        return rng.randbytes(nbytes)
+
+    for minor in (1, 2):
+        so = SB_FRONT_LOCATION[minor]
+        v = "v1.%d" % minor
+
+        def offs(n):
+            return [rng.choice((so + 8, so + 24, 40, 64, 2048)) for _ in range(n)]
+
+        # RAID4/5/6
+        for level, lays, ns in ((4, (0,), (3, 4)), (5, (0, 2, 3, 5), (3, 4, 5)),
+                                (6, (0, 2, 9, 16, 20), (4, 5, 6))):
+            for lay in lays:
+                for n in ns:
+                    C = rng.choice((1, 2, 8))
+                    k = n - (2 if level == 6 else 1)
+                    stripes = 2 * n + 1
+                    data = rand(k * stripes * C * SECTOR)
+                    areas = encode_raid456(level, lay, n, C, stripes, data)
+                    o = offs(n)
+                    images = make_images(areas, level, lay, C,
+                                         stripes * C + rng.randrange(C), rng,
+                                         data_offsets=o, minor=minor)
+                    what = "%s RAID%d layout %d n=%d C=%d offsets %s" % (
+                        v, level, lay, n, C, o)
+                    tol = 2 if level == 6 else 1
+                    miss = [()] + subsets(n, 1) + (subsets(n, 2) if tol == 2 else [])
+                    _roundtrip(t, rng, images, data, what, miss, subsets(n, tol + 1)[:2])
+                    arr = assemble(images, warn=_quiet)
+                    t.ok(arr.sb["minor_version"] == minor and
+                         [m.data_offset for m in arr.members] == o,
+                         "%s: per-member data_offsets" % what)
+                    role = _corrupt_found(t, rng, images, o, stripes, C, what)[0]
+                    # the bytes before data_offset are never data
+                    bad = list(images)
+                    bad[role] = _corrupt(images[role], (o[role] - 1) * SECTOR + 7)
+                    t.ok(read_volume(assemble(bad, warn=_quiet)) == data and
+                         check(assemble(bad, warn=_quiet))["parity_mismatches"] == 0,
+                         "%s: a byte below data_offset is not data" % what)
+        # RAID1
+        for n in (1, 2, 3):
+            size = rng.randrange(10, 3000)
+            data = rand(size * SECTOR)
+            o = offs(n)
+            images = make_images([bytearray(data) for _ in range(n)], 1, 0, 0, size,
+                                 rng, data_offsets=o, minor=minor,
+                                 extra=[rng.randrange(64) for _ in range(n)])
+            what = "%s RAID1 n=%d offsets %s" % (v, n, o)
+            _roundtrip(t, rng, images, data, what,
+                       [m for k in range(n) for m in subsets(n, k)], [tuple(range(n))])
+            if n > 1:
+                bad = list(images)
+                bad[n - 1] = _corrupt(images[n - 1], (o[n - 1] + 777 % size) * SECTOR + 3)
+                res = check(assemble(bad, warn=_quiet))
+                t.ok(res["copy_mismatches"] == 1 and
+                     res["first_bad"]["member_sector"] == 777 % size,
+                     "%s corrupt copy: %s" % (what, res))
+        # RAID0: one zone, data_size per member (§4), data_offsets may differ
+        for n in (1, 2, 3):
+            C = rng.choice((1, 8))
+            rows = rng.randrange(10 // C + 1, 10 // C + 9)
+            data = rand(n * rows * C * SECTOR)
+            o = offs(n)
+            images = make_images(encode_raid0(n, C, rows, data), 0, 0, C, rows * C,
+                                 rng, data_offsets=o, minor=minor, jitter=False,
+                                 fields={"data_size": rows * C})
+            _roundtrip(t, rng, images, data, "%s RAID0 n=%d C=%d offsets %s"
+                       % (v, n, C, o), [()], subsets(n, 1)[:1])
+        # RAID10
+        for lay, n in ((0x102, 4), (0x102, 3), (0x201, 4), (0x10201, 3), (0x103, 5)):
+            nc, fc = lay & 0xFF, (lay >> 8) & 0xFF
+            C = rng.choice((1, 2, 8))
+            S = fc * rng.randrange(2, 6)
+            sz = S // fc * n // nc
+            array_chunks = (-(-(sz * nc * fc) // n)) // fc * n // nc
+            data = rand(array_chunks * C * SECTOR)
+            areas, holders, _, _ = encode_raid10(lay, n, C, S * C, data)
+            o = offs(n)
+            images = make_images(areas, 10, lay, C, S * C, rng, data_offsets=o,
+                                 minor=minor)
+            ok_sets = [()] + [m for m in subsets(n, 1)
+                              if not any(h <= set(m) for h in holders)]
+            what = "%s RAID10 layout 0x%x n=%d offsets %s" % (v, lay, n, o)
+            _roundtrip(t, rng, images, data, what, ok_sets)
+            c = rng.randrange(array_chunks)
+            d, sec = Raid10Geom(lay, n, C, S * C).copies(c)[-1]
+            bad = list(images)
+            bad[d] = _corrupt(images[d], (o[d] + sec) * SECTOR + 1)
+            res = check(assemble(bad, warn=_quiet))
+            t.ok(res["copy_mismatches"] == 1 and res["first_bad"]["chunk"] == c,
+                 "%s: corrupt copy of chunk %d: %s" % (what, c, res))
+
+    # --- where the superblock is found
+    C = 8
+    data = rand(2 * 4 * C * SECTOR)
+    areas = encode_raid456(5, 2, 3, C, 4, data)
+    one = {"set_uuid": rand(16)}          # one array, three superblock versions
+    v12 = make_images(areas, 5, 2, C, 4 * C, rng, data_offsets=[2048] * 3, minor=2,
+                      fields=one)
+    v11 = make_images(areas, 5, 2, C, 4 * C, rng, data_offsets=[2048] * 3, minor=1,
+                      fields=one)
+    v10 = make_images(areas, 5, 2, C, 4 * C, rng, fields=one)
+    d12, d11, d10 = (examine(("x", imgs[0])) for imgs in (v12, v11, v10))
+    t.ok(d12["version"] == "1.2" and d12["super_offset"] == 8 and
+         d12["expected_super_offset"] == 8 and d12["errors"] == [] and
+         d12["data_offset"] == 2048, "v1.2 found at sector 8: %s" % d12["errors"])
+    t.ok(d11["version"] == "1.1" and d11["super_offset"] == 0 and
+         d11["errors"] == [], "v1.1 found at sector 0: %s" % d11["errors"])
+    t.ok("version" not in d10, "v1.0 examine output has no version key")
+    # a v1.0 superblock wins over a v1.2 one inside its data area ...
+    both = bytearray(v10[0])
+    both[8 * SECTOR:9 * SECTOR] = v12[0][8 * SECTOR:9 * SECTOR]
+    t.ok(examine(("x", bytes(both)))["super_offset"] == sb_location(len(both)),
+         "v1.0 is looked for first")
+    # ... a v1.2 one over a v1.1 one
+    both = bytearray(v12[0])
+    both[0:SECTOR] = v11[0][0:SECTOR]
+    t.ok(examine(("x", bytes(both)))["version"] == "1.2", "v1.2 before v1.1")
+    # a magic at sector 8 whose super_offset is not 8 loses to a good v1.1
+    both = bytearray(v11[0])
+    both[8 * SECTOR:9 * SECTOR] = v11[0][0:SECTOR]
+    t.ok(examine(("x", bytes(both)))["version"] == "1.1",
+         "a v1.1 superblock copied to sector 8 is not taken for v1.2")
+    # ... and alone it is reported with the location it was found at
+    alone = bytearray(len(both))
+    alone[8 * SECTOR:9 * SECTOR] = v11[0][0:SECTOR]
+    e = examine(("x", bytes(alone)))
+    t.ok(e["version"] == "1.2" and
+         any("super_offset 0 != v1.2 location 8" in x for x in e["errors"]),
+         "v1.1 superblock at sector 8: %s" % e["errors"])
+    t.ok(read_volume(assemble(v12, warn=_quiet)) == data and
+         read_volume(assemble(v11, warn=_quiet)) == data, "v1.1/v1.2 read")
+    for mix, what in (([v12[0], v11[1], v12[2]], "v1.2 vs 1.1"),
+                      ([v10[0]] + v12[1:], "v1.0 vs 1.2")):
+        try:
+            assemble(mix, warn=_quiet)
+            msg = "assembled"
+        except AssemblyError as e:
+            msg = str(e)
+        t.ok(msg.endswith("superblock version %s" % what.split(" ", 1)[0][1:]
+                          + " vs " + what.split(" vs ")[1]),
+             "members with %s superblocks: %s" % (what, msg))
+
+    # --- layout checks of v1.1/v1.2 superblocks
+    def errs(minor, **f):
+        imgs = make_images(areas, 5, 2, C, 4 * C, rng, data_offsets=[2048] * 3,
+                           minor=minor, jitter=False, role_fields=[f, {}, {}])
+        return examine(("x", imgs[0]))["errors"], imgs
+    e, _ = errs(1, data_offset=8)
+    t.ok(len(e) == 1 and "bad-block log (sectors 16..24) overlaps" in e[0],
+         "v1.1 data_offset 8 below its bad-block log: %s" % e)
+    e, _ = errs(1, data_offset=8, bblog_size=0, bblog_offset=0)
+    t.ok(e == [], "v1.1 data_offset 8 is fine: %s" % e)
+    e, imgs = errs(2, data_offset=8)
+    t.ok(any("overlap the v1.2 superblock" in x for x in e), "v1.2 data_offset 8: %s" % e)
+    t.raises(AssemblyError, lambda: assemble(imgs, warn=_quiet),
+             "v1.2 data_offset 8 is refused")
+    e, imgs = errs(2, data_size=4 * C + 1)
+    t.ok(any("data_size" in x and "> device size" in x for x in e),
+         "v1.2 data_size past the end: %s" % e)
+    e, _ = errs(2, size=4 * C + 1, data_size=4 * C)
+    t.ok(any("size %d > device size" % (4 * C + 1) in x for x in e),
+         "v1.2 size past the end: %s" % e)
+    e, _ = errs(2, bblog_offset=2040)
+    t.ok(any("bad-block log" in x and "overlaps the data" in x for x in e),
+         "v1.2 bad-block log in the data: %s" % e)
+    e, _ = errs(2, bblog_offset=-16)
+    t.ok(any("bad-block log" in x and "outside the device" in x for x in e),
+         "v1.2 bad-block log before the device: %s" % e)
+    e, _ = errs(1, feature_map=1, bitmap_offset=2048)
+    t.ok(any("internal bitmap" in x for x in e), "v1.1 bitmap in the data: %s" % e)
+    t.ok(errs(1, feature_map=1, bitmap_offset=8)[0] == [], "v1.1 bitmap at +8")
+    e, imgs = errs(2, super_offset=0)
+    t.ok(e == ["super_offset 0 != v1.2 location 8"], "v1.2 wrong super_offset: %s" % e)
+    t.ok(read_volume(assemble(imgs, force=True, warn=_quiet)) == data,
+         "a refused v1.2 superblock read with force")
+    t.ok(read_volume(assemble(imgs, missing=(0,), warn=_quiet)) == data,
+         "a refused v1.2 superblock given as missing")
+    # the data area must end within data_offset + data_size
+    _, imgs = errs(2, data_size=3 * C)
+    t.raises(AssemblyError, lambda: assemble(imgs, warn=_quiet),
+             "v1.2 data area past data_offset + data_size")
+    t.raises(NoSuperblock, lambda: examine(("x", bytes(4096 * 8))),
+             "no superblock anywhere")
 
 
 # Known answers for the hand-built superblock of selftest(); mdadm 4.2

@@ -4,15 +4,19 @@
 Three steps, with the real mdadm and md driver in Debian's kernel under
 qemu (test/vm/run) and the real raidmig on this host:
   1. in the VM: mdadm --create --metadata=1.0 --size (leaving room below
-     md's superblock for raidmig's configuration area) of every source
-     array, md's initial resync, an ext4 filesystem with a file of random
-     data; the md device's bytes and the file are hashed; mdadm --stop.
+     md's superblock for raidmig's configuration area) of most source
+     arrays; the "v12" ones with mdadm's defaults (metadata 1.2: superblock
+     4 KiB from the start, data after it; no --size: used to the end);
+     md's initial resync, an ext4 filesystem with a file of random data;
+     the md device's bytes and the file are hashed; mdadm --stop.
   2. on the host: raidmig convert (or revert) of each array's members and
      the devices added, given in a shuffled order. One migration is killed
-     part-way (test/shim.so). Two arrays are used to the end (no --size):
-     grown by a member, their last rows move out of the configuration
-     area's way first; with no member added (a chunk change) there is no
-     room: raidmig refuses it with what to do and writes nothing.
+     part-way (test/shim.so). Some 1.0 arrays are used to the end (no
+     --size): grown by a member, their last rows move out of the
+     configuration area's way first; with no member added (a chunk change)
+     there is no room: raidmig refuses it with what to do and writes
+     nothing. The 1.2 arrays (all used to the end, each grown by a member
+     or to a level with one more) are migrated the same way.
   3. in the VM again: mdadm --assemble of the new array; its level and
      member count; its bytes equal the old volume's (the filesystem's
      length); e2fsck -fn clean; the file read through a mount matches;
@@ -47,11 +51,13 @@ MAX_DISKS = 28
 class Case:
     """An mdadm array (level, members, chunk, layout) and the raidmig
     migration ARGS over it and ADD devices; AFTER members form the result
-    (1 and revert: a plain disk). FS_MB: the filesystem's size."""
+    (1 and revert: a plain disk). FS_MB: the filesystem's size. META: the
+    superblock version given to mdadm --create --metadata."""
 
     def __init__(self, name, level, n, args, add=0, after=None, chunk="64K", layout=None,
-                 fs_mb=None, kill=None, full=False, bitmap=False):
+                 fs_mb=None, kill=None, full=False, bitmap=False, meta="1.0"):
         self.name, self.level, self.n, self.args, self.add = name, level, n, args, add
+        self.meta = meta
         self.bitmap = bitmap    # made with --bitmap=internal: raidmig removes it, md adds it again
         self.chunk, self.layout, self.kill, self.full = chunk, layout, kill, full
         self.after = after if after is not None else n + add
@@ -117,7 +123,7 @@ def create_script(cases):
             opts += " --size=%d" % (MD_SIZE // 1024)
         s.append(r'''
 md=/dev/md/{nm}
-ck {nm} "mdadm --create --metadata=1.0 {opts}" mdadm --create $md --run --metadata=1.0 --name={nm} {opts} {devs}
+ck {nm} "mdadm --create --metadata={meta} {opts}" mdadm --create $md --run --metadata={meta} --name={nm} {opts} {devs}
 mdadm --wait $md >/dev/null 2>&1
 ck {nm} "mkfs.ext4 of {fs}" mkfs.ext4 -q -F -b 4096 $md {blocks}
 mkdir -p /mnt/{nm} && mount $md /mnt/{nm} && dd if=/dev/urandom of=/mnt/{nm}/payload bs=1M count=6 2>/dev/null &&
@@ -126,7 +132,7 @@ len={bytes}
 echo "VOL {nm} $(hsum $md $len)"
 echo "LEN {nm} $len"
 mdadm --stop $md >/dev/null 2>&1
-'''.format(nm=c.name, opts=opts, devs=devs, fs="the whole array" if c.full else "%d MiB" % c.fs_mb,
+'''.format(nm=c.name, meta=c.meta, opts=opts, devs=devs, fs="the whole array" if c.full else "%d MiB" % c.fs_mb,
            blocks="" if c.full else c.fs_mb * 256,
            bytes="$(blockdev --getsize64 $md)" if c.full else c.fs_mb * MiB))
     return "".join(s)
@@ -206,10 +212,13 @@ def migrate(s, c, rng):
     env = dict(os.environ)
     if c.kill:
         env.update(LD_PRELOAD=SHIM, SHIM_KILL_AT=str(c.kill))
-    before = sums(s, c) if c.full and not c.add else None
+    # 1.0 used to the end with no member added: no new capacity to make room
+    # from below md's superblock at the end (1.2 keeps it at the start)
+    refuse = c.full and not c.add and c.meta == "1.0"
+    before = sums(s, c) if refuse else None
     r = run([RAIDMIG] + c.args + ["--yes"] + devs, cwd=s.work, env=env)
     err = r.stderr.decode()
-    if c.full and not c.add:	# no member added: no new capacity to make room from
+    if refuse:
         s.result(r.returncode == 2 and "needs room between that and md's superblock" in err and
                  "mdadm --grow" in err and sums(s, c) == before, c.name,
                  "no room below md's superblock: refused with what to do, nothing written", err)
@@ -245,7 +254,17 @@ def suite(s):
         Case("bm5", 5, 3, ["convert"], add=1, bitmap=True),
         Case("bm15", 1, 2, ["convert", "--level", "5"], add=1, bitmap=True),
         Case("room", 5, 3, ["convert", "--chunk", "128K"], full=True),
+        # mdadm's defaults: metadata 1.2 (superblock at 4 KiB, data from
+        # data_offset: 1 MiB on these 40 MiB members for RAID1 or a 64K or
+        # 128K chunk, 2 MiB with mdadm's 512K), used to the end, every one
+        # with a member added
+        Case("v12g5", 5, 3, ["convert"], add=1, full=True, meta="1.2"),
+        Case("v12l15", 1, 2, ["convert", "--level", "5"], add=1, full=True, meta="1.2"),
+        Case("v12g0", 0, 2, ["convert"], add=1, full=True, meta="1.2"),
+        Case("v12g6", 6, 4, ["convert"], add=1, chunk="128K", full=True, meta="1.2"),
+        Case("v12bm5", 5, 3, ["convert"], add=1, bitmap=True, full=True, meta="1.2"),
     ]
+    assert all(len(c.images) <= MAX_DISKS for c in cases)   # every case fits one boot
     for c in cases:
         c.new_level = c.level
         if "--level" in c.args:

@@ -262,15 +262,26 @@ reshape() {
 	[[ "$output" =~ " 0 failed" ]]
 }
 
-@test "power loss at the first writes and the final commit: an md v1.0 RAID5 used to the end, grown from 3 to 4, its last rows moved first" {
-	python3 "$TOP/test/mkfull.py" 5 3 4 1 r
-	blank 1M r3.img
+# full_grow_window METADATA MIB: the power-loss model over the first and
+# last 60 operations of a RAID5 over 3 as mdadm makes it with METADATA and
+# no --size (mkfull.py), members of MIB MiB used to the end, grown to 4
+full_grow_window() {
+	python3 "$TOP/test/mkfull.py" 5 3 4 "$2" r --metadata "$1"
+	blank "$2M" r3.img
 	cp r.vol expect.out
 	run python3 "$TOP/test/crash.py" --raidmig "$RAIDMIG" --shim "$SHIM" --expect expect.out \
 		--convert "convert --yes --checkpoint-units 3" --resume resume --md-source 3 --after 4 \
 		--window 60 --resume-bases 2 r0.img r1.img r2.img r3.img
 	echo "$output"
-	echo "$output" | sed "s/^/# md RAID5 used to the end, 3 to 4: /" >&3
+	echo "$output" | sed "s/^/# md v$1 RAID5 used to the end, 3 to 4: /" >&3
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ " 0 failed" ]]
+}
+
+@test "power loss at the first writes and the final commit: an md v1.0 RAID5 used to the end, grown from 3 to 4, its last rows moved first" {
+	full_grow_window 1.0 1
+}
+
+@test "power loss at the first writes and the final commit: an md v1.2 RAID5 as mdadm makes it (data from 1 MiB, used to the end), grown from 3 to 4, its last rows moved first" {
+	full_grow_window 1.2 2
 }

@@ -205,10 +205,13 @@ impossible() {
 	impossible 176 8 0xffffffffffff0000 "member data size too large|member table"
 	impossible 176 8 4097 "member data size not a multiple of the stripe depth"
 	impossible 116 4 2 "unknown journal flags"
-	impossible 8 4 4 "unknown metadata version"
+	impossible 8 4 5 "unknown metadata version"
 	impossible 800 4 600 "staging slot larger than raidmig stages at once"
 	impossible 1024 4 7 "unit crc past the staged units"
 	impossible 808 8 4096 "unknown sync state"
+	impossible 816 4 3 "unknown md superblock version"
+	impossible 832 8 1048576 "md v1.0 with a data offset"
+	impossible 828 4 1 "md format: padding not zero"
 }
 
 @test "a second raidmig on the same members is refused; a killed one blocks nothing" {

@@ -174,7 +174,7 @@ same_data() {
 	blank 300K m2.img
 	refused 2 "needs room .* more.*ends by byte [0-9]+ .*it ends at byte 204800" \
 		"$RAIDMIG" convert --yes --level 5 --chunk 128K a.img m1.img m2.img
-	refused 2 "no md v1.0 superblock" "$RAIDMIG" revert --yes m2.img
+	refused 2 "no md superblock" "$RAIDMIG" revert --yes m2.img
 	blank 300K n9.img
 	refused 1 "--members N is for an md array" "$RAIDMIG" convert --yes --level 0 --members 2 m2.img n9.img
 }
@@ -245,6 +245,56 @@ written_to() {
 		N=("${M[@]}" "f$n.img")
 		verify f.vol "${N[@]}"
 	done
+}
+
+@test "reshape: md arrays as mdadm --create makes them (metadata 1.2 and 1.1, used to the end) grow and change level with no preparation, keeping their data offset" {
+	# mkfull.py --metadata: mdadm 4.2's data_offset, bad-block log and sizes
+	for spec in "5 3 64 1.2 8" "0 2 512 1.2 32" "6 4 128 1.2 8" "1 2 64 1.2 8" "5 3 64 1.1 8"; do
+		read -r level n chunk v mib <<<"$spec"
+		rm -f ./*.img ./*.vol
+		python3 "$TOP/test/mkfull.py" "$level" "$n" "$chunk" "$mib" f --metadata "$v"
+		off=$(mdadm --examine f0.img | sed -n 's/.*Data Offset : \([0-9]*\) sectors.*/\1/p')
+		M=()
+		for ((i = 0; i < n; i++)); do M+=("f$i.img"); done
+		blank "${mib}M" "f$n.img"
+		opts=""
+		[ "$level" = 1 ] && opts="--level 5"
+		run "$RAIDMIG" convert --yes -v $opts "${M[@]}" "f$n.img"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[[ "$output" =~ "metadata $v, name host:f" ]]
+		echo "# RAID$level over $n, metadata $v, data from sector $off: $(echo "$output" | grep -o "rows from byte [0-9]* of each member ([0-9]* bytes a member)")" >&3
+		N=("${M[@]}" "f$n.img")
+		verify f.vol "${N[@]}"
+		for img in "${N[@]}"; do
+			mdadm --examine "$img" >ex.txt
+			grep -q "Version : $v" ex.txt
+			grep -q "Data Offset : $off sectors" ex.txt
+			grep -q "Checksum : .* - correct" ex.txt
+			[ "$(blkid -p -o value -s VERSION "$img")" = "$v" ]
+		done
+		[ "$(field md.data_offset "${N[@]}")" = $((off * 512)) ]
+	done
+}
+
+@test "reshape: a metadata 1.2 array cut short anywhere resumes; its revert is refused with nothing written" {
+	python3 "$TOP/test/mkfull.py" 6 4 64 8 f --metadata 1.2
+	blank 8M f4.img
+	for k in 3 40 90; do
+		cp f0.img o0.img; cp f1.img o1.img; cp f2.img o2.img; cp f3.img o3.img; cp f4.img o4.img
+		run env SHIM_KILL_AT=$k LD_PRELOAD="$SHIM" "$RAIDMIG" convert --yes o3.img o4.img o1.img o0.img o2.img
+		[ "$status" -eq 137 ]
+		run "$RAIDMIG" resume o0.img o1.img o2.img o3.img o4.img
+		echo "$output"
+		[ "$status" -eq 0 ]
+		verify f.vol o0.img o1.img o2.img o3.img o4.img
+	done
+	refused 2 "metadata 1.2 keeps its data from byte [0-9]+ of each member, and a plain disk's starts at byte 0" \
+		"$RAIDMIG" revert --yes f0.img f1.img f2.img f3.img
+	# members whose data offsets differ are not one array raidmig can take
+	python3 "$TOP/test/mkfull.py" 5 3 64 8 g --metadata 1.2
+	python3 "$TOP/test/sbpatch.py" --at 4096 g1.img data_offset=1024
+	refused 2 "superblock disagrees with .*data_offset 1024 and 2048" "$RAIDMIG" convert --yes g0.img g1.img g2.img f4.img
 }
 
 # with_bitmap IMG...: an internal write-intent bitmap on each member, as

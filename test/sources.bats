@@ -177,23 +177,51 @@ othermd() {
 	PY
 }
 
-@test "md arrays with metadata 1.2, 1.1 and 0.90: refused with what to do, never --force, nothing written" {
+@test "md arrays with metadata 0.90: refused with what to do, never --force, nothing written" {
 	export TOP
-	for v in 1.2 1.1 0.90; do
+	rm -f ./*.img
+	truncate -s 8M a.img b.img c.img d.img
+	othermd 0.90 a.img b.img c.img
+	want="metadata 0.90 .*mdadm --assemble /dev/mdN --update=metadata"
+	# the whole array, one member as a plain source, one as an added member
+	for args in "a.img b.img c.img d.img" "--level 0 b.img d.img" "--level 0 d.img b.img" "--force --level 0 d.img b.img"; do
+		refused 2 "$want" "$RAIDMIG" convert --yes $args
+		[[ "$output" != *"use --force"* ]]
+	done
+	refused 2 "$want" "$RAIDMIG" plan --level 6 a.img b.img c.img d.img
+}
+
+@test "md arrays with metadata 1.2 and 1.1 are md arrays: migrated whole, refused in part or with a bad superblock, never --force" {
+	export TOP
+	for v in 1.2 1.1; do
 		rm -f ./*.img
-		truncate -s 8M a.img b.img c.img d.img
+		truncate -s 32M a.img b.img c.img d.img
 		othermd "$v" a.img b.img c.img
-		[ "$v" = 0.90 ] || [ "$(blkid -p -o value -s TYPE b.img)" = linux_raid_member ]
-		if [ "$v" = 0.90 ]; then
-			want="metadata 0.90 .*mdadm --assemble /dev/mdN --update=metadata"
-		else
-			want="a member of md array host:data \\(metadata $v, RAID5 over 3, data from byte 1048576\\).*not supported yet, and nothing was written"
-		fi
-		# the whole array, one member as a plain source, one as an added member
-		for args in "a.img b.img c.img d.img" "--level 0 b.img d.img" "--level 0 d.img b.img" "--force --level 0 d.img b.img"; do
-			refused 2 "$want" "$RAIDMIG" convert --yes $args
-			[[ "$output" != *"use --force"* ]]
+		[ "$(blkid -p -o value -s VERSION b.img)" = "$v" ]
+		# a member given without the rest, as a source or an added member
+		for args in "--level 0 b.img d.img" "--level 0 d.img b.img"; do
+			refused 2 "carries the md superblock of array .* and 1 of its members are given" "$RAIDMIG" convert --yes $args
+			[[ "$output" != *"--force"* ]]
 		done
-		refused 2 "$want" "$RAIDMIG" plan --level 6 a.img b.img c.img d.img
+		# a superblock that does not decode: refused, said why
+		cp b.img b.good
+		printf 'X' | dd of=b.img bs=1 seek=$(( $([ "$v" = 1.2 ] && echo 4096 || echo 0) + 300 )) conv=notrunc status=none
+		refused 2 "b.img: a member of md array host:data \\(metadata $v\\), whose superblock raidmig cannot use \\(md superblock: bad checksum\\)" \
+			"$RAIDMIG" convert --yes a.img b.img c.img d.img
+		[[ "$output" != *"--force"* ]]
+		mv b.good b.img
+		# used to the end: no room for a level change with no new capacity, as for 1.0
+		refused 2 "uses 32505856 bytes of it past md's data offset, and raidmig needs room between that and the end of the device" \
+			"$RAIDMIG" convert --yes --level 6 a.img b.img c.img d.img
+		run "$RAIDMIG" plan a.img b.img c.img d.img
+		echo "$output"
+		[ "$status" -eq 0 ]
+		run "$RAIDMIG" convert --yes a.img b.img c.img d.img
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[[ "$output" =~ "metadata $v, name host:data" ]]
+		[ "$(blkid -p -o value -s VERSION d.img)" = "$v" ]
+		mdadm --examine d.img | grep -q "Data Offset : 2048 sectors"
+		mdadm --examine d.img | grep -q "Raid Devices : 4"
 	done
 }

@@ -525,6 +525,48 @@ static void test_meta_slot(struct meta m)
 	   meta_data_room(&t.p, sizes[0]) >= 1 << 20, "a tight member bounds the slot");
 }
 
+/* md's format: a v1.2 array's data offset round-trips; what cannot be is refused. */
+static void test_meta_format(struct meta m)
+{
+	struct meta t = m, out;
+	uint8_t blk[META_BLOCK];
+	const char *why;
+
+	t.p.from = mk(5, 2, 3, 65536, 10);
+	t.p.to = mk(5, 2, 4, 65536, 8);
+	t.p.data_size = 10 * 131072;
+	t.progress = 1;
+	t.md = (struct md_format){ 2, 8, 8, 2 << 20 };
+	t.member[3] = t.member[2];
+	t.member[3].uuid[0] = 3;
+	meta_encode(&t, blk);
+	ok(meta_decode(blk, &out, &why) == 0 && out.md.minor == 2 && out.md.data_offset == 2 << 20 &&
+	   out.md.bblog_offset == 8 && out.md.bblog_size == 8, "md v1.2's format round-trips");
+	t.md.data_offset = (2 << 20) + 512;
+	ok(decodes(t, "not 4 KiB aligned"), "a data offset off a 4 KiB boundary is refused");
+	t.md.data_offset = 8192;
+	ok(decodes(t, "below its superblock or bad-block log"), "a data offset inside the bad-block log is refused");
+	t.md = (struct md_format){ 2, -8, 8, 1 << 20 };
+	ok(decodes(t, "below its superblock"), "a v1.2 bad-block log before the superblock is refused");
+	t.md = (struct md_format){ 3, 0, 0, 1 << 20 };
+	ok(decodes(t, "unknown md superblock version"), "a superblock version past 1.2 is refused");
+	t.md = (struct md_format){ 0, 0, 0, 1 << 20 };
+	ok(decodes(t, "v1.0 with a data offset"), "v1.0 with a data offset is refused");
+	t = m;
+	t.md = (struct md_format){ 2, 8, 8, 1 << 20 };
+	ok(decodes(t, "plain disk with a data offset"), "a plain disk with a data offset is refused");
+	t.md = (struct md_format){ 0, 0, 0, 0 };
+	meta_encode(&t, blk);
+	put64(blk + 816 + 16, 1 << 20);	/* a version 3 copy with a data offset */
+	blk[8] = 3;
+	put32(blk + META_BLOCK - 4, (uint32_t)crc32(crc32(0L, Z_NULL, 0), blk, META_BLOCK - 4));
+	ok(meta_decode(blk, &out, &why) < 0 && strstr(why, "version 2 or 3"), "a version 3 copy with an md format is refused");
+	put64(blk + 816 + 16, 0);
+	put32(blk + META_BLOCK - 4, (uint32_t)crc32(crc32(0L, Z_NULL, 0), blk, META_BLOCK - 4));
+	ok(meta_decode(blk, &out, &why) == 0 && out.md.minor == 0 && !out.md.data_offset,
+	   "a version 3 copy reads as md v1.0");
+}
+
 static void test_meta(void)
 {
 	struct meta m = sample(), out, t;
@@ -577,6 +619,7 @@ static void test_meta(void)
 	t.p.from.moved_to = 9 << 16; t.p.from.moved_member = 0;
 	ok(decodes(t, "bad moved tail"), "a moved tail on member 0 itself is refused");
 	test_meta_slot(m);
+	test_meta_format(m);
 }
 
 static void test_mdsb(void)
@@ -606,14 +649,32 @@ static void test_mdsb(void)
 	for (int i = 0; i < 127; i++)
 		s.dev_roles[i] = i < 3 ? (uint16_t)i : MDSB_ROLE_SPARE;
 	mdsb_encode(&s, buf);
-	ok(mdsb_decode(buf, size, &out, &why) == 0 && out.sb_csum == mdsb_csum(buf) &&
+	ok(mdsb_decode(buf, size, 0, &out, &why) == 0 && out.sb_csum == mdsb_csum(buf) &&
 	   mdsb_role(&out) == 1 && !strcmp(out.set_name, "demo") && out.bblog_offset == -8,
 	   "an md superblock round-trips, odd max_dev included");
 	buf[300] ^= 1;
-	ok(mdsb_decode(buf, size, &out, &why) < 0 && strstr(why, "checksum"), "a flipped bit is a bad checksum");
+	ok(mdsb_decode(buf, size, 0, &out, &why) < 0 && strstr(why, "checksum"), "a flipped bit is a bad checksum");
 	buf[300] ^= 1;
-	ok(mdsb_decode(buf, size + 4096, &out, &why) < 0 && strstr(why, "super_offset"),
+	ok(mdsb_decode(buf, size + 4096, 0, &out, &why) < 0 && strstr(why, "super_offset"),
 	   "a superblock for another device size is refused");
+	/* v1.2: at 4 KiB, the data from data_offset to within the device */
+	s.super_offset = 8;
+	s.data_offset = 2048;
+	s.data_size = size / 512 - 2048;
+	s.size = s.data_size / 128 * 128;
+	s.bblog_offset = 8;
+	mdsb_encode(&s, buf);
+	ok(mdsb_decode(buf, size, 2, &out, &why) == 0 && out.minor == 2 && out.data_offset == 2048,
+	   "a v1.2 superblock round-trips");
+	ok(mdsb_decode(buf, size, 1, &out, &why) < 0 && strstr(why, "super_offset"),
+	   "a v1.2 superblock read as v1.1 is refused");
+	ok(mdsb_decode(buf, size - 4096, 2, &out, &why) < 0 && strstr(why, "device's end"),
+	   "v1.2 data past the device's end is refused");
+	s.data_offset = 8;
+	s.data_size = s.size = 1000;
+	mdsb_encode(&s, buf);
+	ok(mdsb_decode(buf, size, 2, &out, &why) < 0 && strstr(why, "overlaps the superblock"),
+	   "v1.2 data over its superblock is refused");
 }
 
 /* How often test 244 fires over a whole RAID0 migration from a plain disk. */
