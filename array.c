@@ -130,7 +130,7 @@ enum member_state array_member_state(struct dev *d, struct meta *m)
 static int same_geom(const struct geom *a, const struct geom *b)
 {
 	return a->level == b->level && a->layout == b->layout && a->chunk == b->chunk &&
-	       a->members == b->members && a->member_data == b->member_data &&
+	       a->members == b->members && a->member_data == b->member_data && a->offset == b->offset &&
 	       a->moved_at == b->moved_at && a->moved_len == b->moved_len &&
 	       a->moved_to == b->moved_to && a->moved_member == b->moved_member;
 }

@@ -274,6 +274,24 @@ static int journal_apart(const struct journal *j, const struct dev *d, uint32_t 
 }
 
 /*
+ * The metadata about to be written must be what a resume can read: every
+ * field check meta_decode makes, made before anything is written. Returns
+ * 0 or EXIT_REFUSED after a message.
+ */
+static int readable(const struct meta *m)
+{
+	uint8_t blk[META_BLOCK];
+	struct meta back;
+	const char *why;
+
+	meta_encode(m, blk);
+	if (meta_decode(blk, &back, &why) == 0)
+		return 0;
+	log_err("cannot migrate: its metadata would not be readable (%s); nothing was written", why);
+	return EXIT_REFUSED;
+}
+
+/*
  * Open and check the members, work out the geometry, load the journal and
  * set up the metadata: everything convert does before writing, and all that
  * plan does with devices. The devices are a plain source and the members to
@@ -348,7 +366,7 @@ static int prepare(const char *action, char **args, int count, int writable, int
 		if (opt.name)
 			snprintf(a->m.name, sizeof(a->m.name), "%s", opt.name);
 	}
-	return 0;
+	return readable(&a->m);
 }
 
 /* The question before convert writes: what it does to which device. */

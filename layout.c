@@ -64,7 +64,8 @@ const char *geom_check(const struct geom *g)
 	uint32_t n = g->members;
 
 	if (g->level == LEVEL_PLAIN)
-		return n == 1 && g->chunk == META_BLOCK && g->layout == 0 ? moved_check(g) : "bad plain geometry";
+		return n == 1 && g->chunk == META_BLOCK && g->layout == 0 && g->offset == 0 ? moved_check(g) :
+		       "bad plain geometry";
 	if (n < MIN_MEMBERS || n > MAX_MEMBERS)
 		return "member count out of range";
 	if (g->chunk < MIN_CHUNK || g->chunk > MAX_CHUNK || (g->chunk & (g->chunk - 1)))
@@ -100,6 +101,8 @@ const char *geom_check(const struct geom *g)
 		return "member data size not a multiple of the stripe depth";
 	if (g->member_data > (UINT64_MAX / 4) / n)
 		return "member data size too large";
+	if (g->offset % META_BLOCK || g->offset > MAX_DISK_BYTES)
+		return "data offset not 4 KiB aligned or too large";
 	return moved_check(g);
 }
 
@@ -278,8 +281,8 @@ void geom_parity_members(const struct geom *g, uint64_t stripe, int *p, int *q)
 }
 
 /*
- * Where copy `copy` of volume byte `voff` lives: *member and *moff.
- * Returns how many bytes from there continue on the same member (to the
+ * Where copy `copy` of volume byte `voff` lives: *member and *moff (from
+ * the device's start: the layout's offset included). Returns how many bytes from there continue on the same member (to the
  * end of the chunk; for a plain disk, to the end of its data).
  * RAID10 (raid10.c __raid10_find_phys): near copy j of chunk c is slot
  * x = c * nc + j, on member x mod n in row x div n (times fc with the
@@ -287,21 +290,21 @@ void geom_parity_members(const struct geom *g, uint64_t stripe, int *p, int *q)
  * (x + f * nc) mod n.
  */
 /*
- * The moved tail (struct geom): (member, moff) and the run `n` of bytes
- * that follow it there, taken to where the tail lives now; the run ends
+ * The moved tail (struct geom): (member, moff), a device offset, and the
+ * run `n` of bytes that follow it there, taken to where the tail lives now; the run ends
  * where the tail begins or ends. Every member byte of the layout, data or
  * parity, goes through here on its way to a disk.
  */
 uint64_t geom_moved(const struct geom *g, uint32_t *member, uint64_t *moff, uint64_t n)
 {
-	uint64_t at = g->moved_at, end = at + g->moved_len;
+	uint64_t at = g->offset + g->moved_at, end = at + g->moved_len;
 
 	if (!g->moved_len || *member >= g->members || *moff >= end)
 		return n;
 	if (*moff < at)
 		return at - *moff < n ? at - *moff : n;
 	n = end - *moff < n ? end - *moff : n;
-	*moff = g->moved_to + *member * g->moved_len + (*moff - at);
+	*moff = g->moved_to + *member * g->moved_len + (*moff - at);	/* a device offset */
 	*member = g->moved_member;
 	return n;
 }
@@ -346,22 +349,32 @@ uint64_t geom_map(const struct geom *g, uint64_t voff, uint32_t copy, uint32_t *
 		*moff = s * g->chunk + o;
 	}
 	}
+	*moff += g->offset;
 	return geom_moved(g, member, moff, g->chunk - o);
 }
 
 /*
  * What byte `moff` of `member` holds: a byte of data (its volume offset
- * and copy), or a byte of P or Q. Every member byte below member_data
- * holds one of them. The moved tail is not looked at: a pair never writes
+ * and copy), a byte of P or Q, or none below the layout's offset. Every
+ * member byte from offset to offset + member_data holds one of them. The moved tail is not looked at: a pair never writes
  * where it lives while it holds data (pair_check), nor reads member 0's
  * bytes in its old place.
  */
 void geom_unmap(const struct geom *g, uint32_t member, uint64_t moff, struct piece *pc)
 {
-	uint64_t row = moff / g->chunk, o = moff % g->chunk, n = g->members;
+	uint64_t row, o, n = g->members;
 
-	pc->kind = PIECE_DATA;
 	pc->copy = 0;
+	if (moff < g->offset) {
+		pc->kind = PIECE_NONE;
+		pc->voff = pc->stripe = 0;
+		pc->run = g->offset - moff;
+		return;
+	}
+	moff -= g->offset;
+	row = moff / g->chunk;
+	o = moff % g->chunk;
+	pc->kind = PIECE_DATA;
 	pc->run = g->chunk - o;
 	switch (g->level) {
 	case LEVEL_PLAIN:
@@ -435,7 +448,7 @@ int geom_q_sources(const struct geom *g, uint64_t stripe, int64_t *slot_voff)
 				slot_voff[z++] = -1;
 			continue;
 		}
-		geom_unmap(g, (uint32_t)disk, stripe * g->chunk, &pc);
+		geom_unmap(g, (uint32_t)disk, g->offset + stripe * g->chunk, &pc);
 		slot_voff[z++] = (int64_t)pc.voff;
 	}
 	return z;

@@ -40,9 +40,12 @@ struct geom {
 	uint32_t chunk;		/* bytes; for RAID1 the depth of a unit (md has none) */
 	uint32_t members;	/* raid_disks */
 	uint64_t member_data;	/* bytes of each member holding data (md's size) */
+	uint64_t offset;	/* bytes of each member before them (md's data_offset, past
+				 * the device's base): 0 but where a migration moves the data
+				 * along the members, as md's reshape moves data_offset */
 	/*
 	 * The moved tail: bytes [moved_at, moved_at + moved_len) of member i
-	 * (every member) live at moved_to + i * moved_len on member
+	 * (every member; past offset) live at moved_to + i * moved_len on member
 	 * moved_member, past the members of the layout: a source whose data
 	 * reaches into the place of the new array's configuration area, a plain
 	 * disk or an md array used to the end, had them moved first. None when
@@ -52,8 +55,8 @@ struct geom {
 	uint32_t moved_member;
 };
 
-/* What one chunk-sized piece of a member holds. */
-enum piece_kind { PIECE_DATA, PIECE_P, PIECE_Q };
+/* What one chunk-sized piece of a member holds: PIECE_NONE lies below the layout's offset. */
+enum piece_kind { PIECE_DATA, PIECE_P, PIECE_Q, PIECE_NONE };
 
 struct piece {
 	enum piece_kind kind;

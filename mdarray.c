@@ -53,6 +53,18 @@ static uint64_t sb_at(const struct meta *m, const struct dev *d)
 	return dev_abs(d, mdsb_location(m->md.minor, d->size + d->base));
 }
 
+/*
+ * Does member i's superblock place lie in the data of the plain disk it
+ * becomes? A revert of a 1.1 or 1.2 array: md's superblock at byte 0 or
+ * 4 KiB of member 0, which the volume's first bytes overwrite. It is
+ * marked while it still holds the array's superblock, and never written
+ * or zeroed after that.
+ */
+static int sb_in_data(const struct meta *m, uint32_t i)
+{
+	return m->p.to.level == LEVEL_PLAIN && i == 0 && m->md.minor;
+}
+
 /* Does member i carry an md superblock once the migration is complete? */
 int md_keeps(const struct meta *m, uint32_t i)
 {
@@ -81,7 +93,7 @@ void md_super(const struct meta *m, uint32_t i, uint64_t dev_size, int final, st
 	s->chunksize = g->level == LEVEL_RAID1 ? 0 : g->chunk / 512;
 	s->raid_disks = g->members;
 	s->super_offset = mdsb_location(m->md.minor, dev_size + m->md.data_offset) / 512;
-	s->data_offset = m->md.data_offset / 512;
+	s->data_offset = (m->md.data_offset + g->offset) / 512;
 	s->dev_number = i;
 	memcpy(s->device_uuid, m->member[i].uuid, 16);
 	s->bblog_size = BBLOG_BYTES / 512;
@@ -175,6 +187,21 @@ int md_drop_bitmaps(struct array *a, uint8_t *buf)
 /* The marked superblock of member i, written with its first metadata. */
 int md_mark(struct array *a, uint32_t i, uint8_t *buf)
 {
+	struct dev *d = &a->dev[i];
+	struct mdsb s;
+	const char *why;
+	int e;
+
+	if (!sb_in_data(&a->m, i))
+		return write_super(a, i, 0, buf);
+	e = dev_read(d, buf, MDSB_BYTES, sb_at(&a->m, d));
+	if (e) {
+		log_err("%s: cannot read its md superblock: %s", d->path, strerror(-e));
+		return e;
+	}
+	if (io_dry || mdsb_decode(buf, d->size + d->base, a->m.md.minor, &s, &why) ||
+	    memcmp(s.set_uuid, a->m.array_uuid, 16))
+		return 0;	/* the volume's bytes are there now */
 	return write_super(a, i, 0, buf);
 }
 
@@ -200,6 +227,8 @@ static int md_state(struct array *a, uint32_t i, uint8_t *buf, uint8_t *want)
 	}
 	if (io_dry)
 		return SB_WRITE;
+	if (sb_in_data(&a->m, i))
+		return SB_DONE;	/* the plain disk's data: its mark is overwritten, or will be */
 	if (md_keeps(&a->m, i))
 		expected(a, i, 1, want);
 	else

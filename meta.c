@@ -42,7 +42,10 @@
  *        at the end, 1: v1.1 at byte 0, 2: v1.2 at 4 KiB), s32 and u32 md's
  *        bad-block log (sectors from the superblock, sectors; v1.1, v1.2),
  *        u32 0, u64 bytes before every member's data (0 for v1.0: older
- *        versions' zeros)
+ *        versions' zeros), the device base the layouts count from
+ *   840  u64 the old layout's offset, 848 the new one's: bytes of every
+ *        member past that base before the layout's data (a migration that
+ *        moves the data along the members, as md moves data_offset)
  *  1024  u32 crc32 of each staged unit, SLOT_MAX_UNITS of them, when the
  *        slot holds more than one (older copies: zeros)
  *  4092  u32 crc32 of bytes [0, 4092)
@@ -137,6 +140,8 @@ void meta_encode(const struct meta *m, uint8_t *buf)
 	put32(buf + OFF_MD + 4, (uint32_t)m->md.bblog_offset);
 	put32(buf + OFF_MD + 8, m->md.bblog_size);
 	put64(buf + OFF_MD + 16, m->md.data_offset);
+	put64(buf + OFF_MD + 24, m->p.from.offset);
+	put64(buf + OFF_MD + 32, m->p.to.offset);
 	for (uint32_t i = 0; i < SLOT_MAX_UNITS; i++)
 		put32(buf + OFF_UNIT_CRC + 4 * i, m->unit_crc[i]);
 	put32(buf + OFF_CRC, block_crc(buf));
@@ -160,29 +165,32 @@ static int areas_fit(const struct pair *p, const uint64_t *size)
 	for (uint32_t i = 0; i < pair_members(p); i++) {
 		uint64_t room = meta_data_room(p, size[i]);
 
-		if ((i < p->to.members && room < p->to.member_data) || (i < p->from.members && room < used))
+		if ((i < p->to.members && room < p->to.offset + p->to.member_data) ||
+		    (i < p->from.members && room < p->from.offset + used))
 			return 0;
 	}
 	return 1;
 }
 
 /*
- * md's format: v1.0 with its data from byte 0; v1.1 or v1.2 with the data
- * past the superblock and its bad-block log, 4 KiB aligned (the
- * configuration area at the end of the data area then lies where it does
- * on a whole device). NULL if fine, else what is wrong.
+ * md's format, with the data of a layout from byte `data_offset` of every
+ * member (the base plus the layout's offset): v1.0 with no base and its
+ * data below the superblock (the caller's area checks); v1.1 or v1.2 with
+ * the data past the superblock and its bad-block log. The base is 4 KiB
+ * aligned: the configuration area at the end of the members then lies
+ * where it does on a whole device. NULL if fine, else what is wrong.
  */
-const char *meta_check_format(const struct md_format *f)
+const char *meta_check_format(const struct md_format *f, uint64_t data_offset)
 {
 	uint64_t sb = mdsb_location(f->minor, 0), top = sb + MDSB_BYTES;
 
 	if (f->minor > 2)
 		return "unknown md superblock version";
 	if (f->minor == 0)
-		return f->data_offset || f->bblog_offset || f->bblog_size ? "md v1.0 with a data offset" : NULL;
+		return f->data_offset || f->bblog_offset || f->bblog_size ? "md v1.0 with a base or a head bad-block log" : NULL;
 	if (f->bblog_size && sb + (int64_t)f->bblog_offset * 512 + (uint64_t)f->bblog_size * 512 > top)
 		top = sb + (int64_t)f->bblog_offset * 512 + (uint64_t)f->bblog_size * 512;
-	if (f->data_offset % 4096 || f->data_offset < top || f->data_offset > MAX_DISK_BYTES ||
+	if (f->data_offset % 4096 || data_offset % 4096 || data_offset < top || data_offset > MAX_DISK_BYTES ||
 	    (f->bblog_size && (int64_t)sb + (int64_t)f->bblog_offset * 512 < (int64_t)(sb + MDSB_BYTES)))
 		return "md data offset below its superblock or bad-block log, or not 4 KiB aligned";
 	return NULL;
@@ -241,10 +249,11 @@ static const char *check_fields(const struct meta *m)
 			return "member table: unknown head crc flag";
 	if (!m->p.from.moved_len && m->moved_crc)
 		return "moved tail crc without a moved tail";
-	if ((why = meta_check_format(&m->md)))
-		return why;
 	if (m->md.data_offset && (m->p.from.level == LEVEL_PLAIN || m->p.to.level == LEVEL_PLAIN))
 		return "a plain disk with a data offset";	/* its data starts at byte 0 */
+	if ((m->p.from.level != LEVEL_PLAIN && (why = meta_check_format(&m->md, m->md.data_offset + m->p.from.offset))) ||
+	    (m->p.to.level != LEVEL_PLAIN && (why = meta_check_format(&m->md, m->md.data_offset + m->p.to.offset))))
+		return why;
 	for (uint32_t i = 0; i < pair_members(&m->p); i++)
 		size[i] = m->member[i].size;
 	if (!areas_fit(&m->p, size))
@@ -318,12 +327,15 @@ int meta_decode(const uint8_t *buf, struct meta *m, const char **why)
 	m->md.bblog_offset = (int32_t)get32(buf + OFF_MD + 4);
 	m->md.bblog_size = get32(buf + OFF_MD + 8);
 	m->md.data_offset = get64(buf + OFF_MD + 16);
+	m->p.from.offset = get64(buf + OFF_MD + 24);
+	m->p.to.offset = get64(buf + OFF_MD + 32);
 	if (version == META_VERSION_SLOT1 && (m->p.slot_units || m->p.sync_end)) {
 		*why = "a version 2 copy with a slot of several units or a sync bound";
 		return -1;
 	}
 	if (get32(buf + OFF_MD + 12) ||
-	    (version < META_VERSION && (m->md.minor || m->md.bblog_offset || m->md.bblog_size || m->md.data_offset))) {
+	    (version < META_VERSION && (m->md.minor || m->md.bblog_offset || m->md.bblog_size || m->md.data_offset ||
+					m->p.from.offset || m->p.to.offset))) {
 		*why = version < META_VERSION ? "a version 2 or 3 copy with an md format" : "md format: padding not zero";
 		return -1;
 	}

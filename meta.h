@@ -65,6 +65,6 @@ uint64_t meta_data_room(const struct pair *p, uint64_t member_size);
 uint64_t meta_new_room(const struct pair *p, uint64_t member_size);
 const char *meta_fit_slot(struct pair *p, const uint64_t *member_size);
 const char *meta_state_name(uint32_t state);
-const char *meta_check_format(const struct md_format *f);
+const char *meta_check_format(const struct md_format *f, uint64_t data_offset);
 
 #endif

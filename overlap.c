@@ -106,16 +106,20 @@ void pair_unit_extent(const struct pair *p, uint64_t unit, uint64_t *off, uint64
 		(p->data_size - *off < ub ? p->data_size - *off : ub);
 }
 
+/* Bytes from `moff` on in one chunk of g (or below its offset), at most limit. */
+static uint64_t chunk_run(const struct geom *g, uint64_t moff, uint64_t limit)
+{
+	uint64_t n = moff < g->offset ? g->offset - moff : g->chunk - (moff - g->offset) % g->chunk;
+
+	return g->level == LEVEL_PLAIN || n > limit ? limit : n;	/* a plain disk's bytes run on */
+}
+
 /* Bytes from `moff` on `member` before either layout changes what follows. */
 uint64_t pair_run(const struct pair *p, uint32_t member, uint64_t moff, uint64_t limit)
 {
-	/* a plain disk has no chunks: its bytes run on */
-	uint64_t n = p->to.level == LEVEL_PLAIN ? limit : p->to.chunk - moff % p->to.chunk;
+	uint64_t n = chunk_run(&p->to, moff, limit);
 
-	if (p->from.level != LEVEL_PLAIN && member < p->from.members &&
-	    p->from.chunk - moff % p->from.chunk < n)
-		n = p->from.chunk - moff % p->from.chunk;
-	return n < limit ? n : limit;
+	return member < p->from.members ? chunk_run(&p->from, moff, n) : n;
 }
 
 /*
@@ -157,7 +161,7 @@ uint64_t pair_in_place_end(const struct pair *p, uint32_t member)
 
 	if (member >= p->from.members)
 		return 0;
-	if (p->from.level != LEVEL_PLAIN || p->to.level == LEVEL_PLAIN || sb <= depth)
+	if (p->from.level != LEVEL_PLAIN || p->to.level == LEVEL_PLAIN || sb <= depth || p->to.offset)
 		return UINT64_MAX;
 	b = depth * sb / (sb - depth) + 1;
 	return (b + p->to.chunk - 1) / p->to.chunk * p->to.chunk;
@@ -216,7 +220,7 @@ int64_t pair_clobbers_z(const struct pair *p, const struct pair_sizes *z, uint64
 
 	*self = 0;
 	for (uint32_t m = 0; m < p->to.members && m < p->from.members; m++) {
-		uint64_t moff = unit * z->depth, end = moff + z->depth;
+		uint64_t moff = p->to.offset + unit * z->depth, end = moff + z->depth;
 
 		while (moff < end) {
 			uint64_t n = pair_run(p, m, moff, end - moff);
@@ -344,8 +348,8 @@ const char *pair_check(const struct pair *p)
 	if (p->from.moved_len) {	/* never written while it holds data: past every row written */
 		uint64_t sb = geom_stripe_bytes(&p->to), rows = (p->data_size + sb - 1) / sb * geom_stripe_depth(&p->to);
 
-		if (p->from.moved_member >= p->to.members || p->from.moved_to < rows ||
-		    p->from.moved_to + p->from.members * p->from.moved_len > p->to.member_data)
+		if (p->from.moved_member >= p->to.members || p->from.moved_to < p->to.offset + rows ||
+		    p->from.moved_to + p->from.members * p->from.moved_len > p->to.offset + p->to.member_data)
 			return "the moved tail is not past the rows the new layout writes";
 	}
 	if (order_unsafe(p))

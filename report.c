@@ -206,8 +206,8 @@ void report_plan(const struct run *r, int json, const struct disk_model *m,
 static void geom_json(const char *key, const struct geom *g)
 {
 	printf("\"%s\": {\"level\": %d, \"layout\": %u, \"chunk\": %u, \"members\": %u, "
-	       "\"member_data\": %llu}", key, g->level, g->layout, g->chunk, g->members,
-	       (unsigned long long)g->member_data);
+	       "\"member_data\": %llu, \"offset\": %llu}", key, g->level, g->layout, g->chunk, g->members,
+	       (unsigned long long)g->member_data, (unsigned long long)g->offset);
 }
 
 void report_copy(const char *path, int c, const struct meta *m, const char *why,

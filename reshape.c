@@ -134,12 +134,10 @@ static const char *refusal(const struct mdsb *s, char *buf, size_t len)
 			 s->feature_map);
 		return buf;
 	}
-	if (s->minor == 0 && s->data_offset)
-		return "metadata 1.0 with its data past sector 0";
 	if (s->minor) {
 		struct md_format f = { s->minor, s->bblog_size ? s->bblog_offset : 0, s->bblog_size,
 				       s->data_offset * 512 };
-		const char *why = meta_check_format(&f);
+		const char *why = meta_check_format(&f, f.data_offset);
 
 		if (why) {
 			snprintf(buf, len, "metadata 1.%u with its data from sector %llu, bad-block log at %d (%u sectors): %s",
@@ -150,9 +148,13 @@ static const char *refusal(const struct mdsb *s, char *buf, size_t len)
 	return NULL;
 }
 
-/* The old layout from the superblock, in raidmig's terms. */
-static const char *old_geometry(const struct mdsb *s, struct geom *g)
+/*
+ * The old layout from the superblock, in raidmig's terms: its data from
+ * data_offset, past the devices' base (dev_set_base).
+ */
+static const char *old_geometry(const struct mdsb *s, uint64_t base, struct geom *g)
 {
+	g->offset = s->data_offset * 512 - base;
 	g->level = s->level;
 	g->layout = s->layout;
 	g->members = s->raid_disks;
@@ -293,7 +295,7 @@ static int volume_end(struct array *a, const struct pair *p, uint64_t *end)
  * have to end.
  */
 static int no_room(const struct array *a, uint32_t i, const struct pair *p, uint64_t room,
-		   uint64_t end, uint64_t limit)
+		   uint64_t end, uint64_t limit, int sb_at_end)
 {
 	char more[32], lim[32], grow[96] = "";
 	char at[96] = "nothing says where it ends: no partition table or ext2/3/4 filesystem";
@@ -305,8 +307,9 @@ static int no_room(const struct array *a, uint32_t i, const struct pair *p, uint
 	if (end)
 		snprintf(at, sizeof(at), "it ends at byte %llu", (unsigned long long)end);
 	log_err("%s: the array uses %llu bytes of it%s, and raidmig needs room between that and %s for its staging slot and metadata: %llu bytes (%s) more",
-		a->dev[i].path, (unsigned long long)p->from.member_data, a->dev[i].base ? " past md's data offset" : "",
-		a->dev[i].base ? "the end of the device" : "md's superblock", (unsigned long long)need, more);
+		a->dev[i].path, (unsigned long long)p->from.member_data,
+		a->dev[i].base || p->from.offset ? " past md's data offset" : "",
+		sb_at_end ? "md's superblock" : "the end of the device", (unsigned long long)need, more);
 	if (p->from.level != LEVEL_RAID0)	/* md does not resize RAID0 members */
 		snprintf(grow, sizeof(grow), "; then, or instead, shrink the array: mdadm --grow /dev/mdN --size=%lluK",
 			 (unsigned long long)kib);
@@ -353,10 +356,10 @@ static int place_tails(const struct array *a, struct pair *p)
 			a->dev[p->from.moved_member].path, (unsigned long long)p->from.moved_len, sz);
 		return -EINVAL;
 	}
-	p->from.moved_to = at;
+	p->from.moved_to = p->to.offset + at;
 	log_verbose("the old array's rows from byte %llu of each member (%llu bytes a member) move to %s at byte %llu first",
-		    (unsigned long long)p->from.moved_at, (unsigned long long)p->from.moved_len,
-		    a->dev[p->from.moved_member].path, (unsigned long long)at);
+		    (unsigned long long)(p->from.offset + p->from.moved_at), (unsigned long long)p->from.moved_len,
+		    a->dev[p->from.moved_member].path, (unsigned long long)p->from.moved_to);
 	return 0;
 }
 
@@ -398,25 +401,79 @@ static uint64_t keep_size(const struct pair *p, uint64_t room, uint64_t new_room
 	       geom_round_member(&p->to, p->from.member_data);
 }
 
+/* Bytes of `room` past `offset`: 0 when it ends before. */
+static uint64_t past(uint64_t room, uint64_t offset)
+{
+	return room > offset ? room - offset : 0;
+}
+
+/* Does one of the first units (of many) overwrite its own source, so that it must be staged? */
+static int stages(const struct pair *p)
+{
+	uint64_t units = pair_units(p) < 256 ? pair_units(p) : 256;
+	int self = 0;
+
+	for (uint64_t r = 0; r < units && !self; r++)
+		pair_clobbers(p, r, &self);
+	return self;
+}
+
+/*
+ * A migration whose units overwrite their own source (a restripe at the
+ * same width: another layout, chunk or level) would stage every unit, and
+ * write every byte twice. Moved along the members, as md's reshape moves
+ * data_offset, the new layout writes where the old one's data was already
+ * read: down to offset 0 when the old array starts past it (a migration
+ * before moved it up), else up into the room above the data (the reserve
+ * raidmig's arrays keep, mdadm's room below its superblock), by whole
+ * units of the new layout. The copy loop checkpoints lazily whenever a
+ * unit's writes reach source not yet checkpointed (the patent's test 244),
+ * once per shift's worth of units; nothing is staged. Kept only when the
+ * order is safe and no unit overwrites its own source; else the data stays
+ * where it is and the slot takes the units.
+ */
+static void shift(struct pair *p, const uint64_t *size)
+{
+	uint64_t depth = pair_unit_depth(p), room = UINT64_MAX, up;
+	struct pair t = *p;
+
+	/* RAIDMIG_NO_SHIFT: a test seam (test/powerloss.bats), as when there is no room to move it */
+	if (p->to.level == LEVEL_PLAIN || getenv("RAIDMIG_NO_SHIFT") || !stages(p))
+		return;
+	for (uint32_t i = 0; i < pair_members(p); i++)
+		if (meta_data_room(p, size[i]) < room)
+			room = meta_data_room(p, size[i]);
+	up = past(room, p->from.offset + p->to.member_data) / depth * depth;
+	if (p->from.offset >= depth)
+		t.to.offset = 0;
+	else if (up >= depth && up <= MAX_DISK_BYTES)
+		t.to.offset = p->from.offset + up;
+	else
+		return;
+	if (pair_order(&t) || stages(&t))
+		return;
+	*p = t;
+	log_verbose("the data moves %s by %llu bytes of each member, as md's reshape moves data_offset: nothing is staged",
+		    t.to.offset ? "up" : "down",
+		    (unsigned long long)(t.to.offset > t.from.offset ? t.to.offset - t.from.offset :
+					 t.from.offset - t.to.offset));
+}
+
 /*
  * md v1.1 and v1.2 keep their data past the superblock, from data_offset
  * on every member: both layouts keep it there, and from here on every
  * device (the added ones too, whose superblock md will read at the same
  * place) is seen from there, with raidmig's configuration area at the end
- * as on a v1.0 member. A revert to a plain disk would need the data moved
- * to byte 0: refused. Returns 0, or -1 after a message.
+ * as on a v1.0 member. Not for a revert: a plain disk's data starts at
+ * byte 0, and the old layout's offset says where it comes from. Returns 0,
+ * or -1 after a message.
  */
-static int base_all(struct array *a, int count, const struct mdsb *ref, const struct reshape_want *w)
+static int base_all(struct array *a, int count, const struct mdsb *ref)
 {
 	uint64_t base = ref->data_offset * 512;
 	char u[40];
 
 	uuid_md(ref->set_uuid, u);
-	if (w->revert || w->members == 1) {
-		log_err("md array %s: metadata 1.%u keeps its data from byte %llu of each member, and a plain disk's starts at byte 0: raidmig does not move it there yet; nothing was written",
-			u, ref->minor, (unsigned long long)base);
-		return -1;
-	}
 	for (int i = 0; i < count; i++) {
 		if (a->dev[i].size <= base + 64 * (uint64_t)META_BLOCK) {
 			log_err("%s: %llu bytes, and md array %s's data starts at byte %llu of every member: too small to add",
@@ -449,9 +506,9 @@ int reshape_geometry(struct array *a, int count, const struct reshape_want *w, c
 	n_old = member_order(a, count, sb, is_md, ref);
 	if (n_old < 0)
 		return -EINVAL;
-	if (ref->data_offset && base_all(a, count, ref, w) < 0)
+	if (ref->minor && !w->revert && w->members != 1 && base_all(a, count, ref) < 0)
 		return -EINVAL;
-	why = old_geometry(ref, &p->from);
+	why = old_geometry(ref, a->dev[0].base, &p->from);
 	if (why) {
 		log_err("md array %s over %d members: %s", geom_level_name(&p->from, name, sizeof(name)), n_old, why);
 		return -EINVAL;
@@ -499,16 +556,18 @@ int reshape_geometry(struct array *a, int count, const struct reshape_want *w, c
 		return -EINVAL;
 	}
 	a->n = (uint32_t)count;
-	/* room below every superblock: for the old data, and for the new rows */
+	/* the data stays where it is on the members (a plain disk's starts at byte 0) */
+	p->to.offset = w->revert ? 0 : p->from.offset;
+	/* room below every superblock: for the old data, and for the new rows, past their offsets */
 	p->to.member_data = UINT64_MAX;
 	for (uint32_t i = 0; i < a->n; i++) {
-		uint64_t room = meta_data_room(p, a->dev[i].size);
+		uint64_t room = meta_data_room(p, a->dev[i].size), new_room = meta_new_room(p, a->dev[i].size);
 
-		if ((int)i < n_old && room < least) {
-			least = room;
+		if ((int)i < n_old && past(room, p->from.offset) < least) {
+			least = past(room, p->from.offset);
 			tight = i;
 		}
-		room = keep_size(p, room, meta_new_room(p, a->dev[i].size));
+		room = keep_size(p, past(room, p->to.offset), past(new_room, p->to.offset));
 		if (i < n_new && room < p->to.member_data)
 			p->to.member_data = room;
 	}
@@ -523,7 +582,7 @@ int reshape_geometry(struct array *a, int count, const struct reshape_want *w, c
 		if (known && end <= limit)
 			p->data_size = (end + 4095) / 4096 * 4096;
 		else if (move_tails(p, least, n_old) < 0 || geom_capacity(&p->to) < p->data_size)
-			return no_room(a, tight, p, least, known ? end : 0, limit);
+			return no_room(a, tight, p, least, known ? end : 0, limit, ref->minor == 0);
 	}
 	if (geom_capacity(&p->to) < p->data_size) {
 		char have[32], need[32];
@@ -550,6 +609,8 @@ int reshape_geometry(struct array *a, int count, const struct reshape_want *w, c
 	}
 	for (uint32_t i = 0; i < a->n; i++)
 		size[i] = a->dev[i].size;
+	if (!w->revert && !p->from.moved_len)
+		shift(p, size);
 	why = meta_fit_slot(p, size);
 	if (why) {	/* what a resume will check: never written otherwise */
 		log_err("cannot migrate: %s", why);
@@ -570,7 +631,7 @@ void reshape_identity(struct meta *m, const struct mdsb *ref, const struct mdsb 
 	m->ctime = ref->ctime;
 	m->md_events = ref->events + 1;
 	m->md.minor = ref->minor;
-	m->md.data_offset = ref->data_offset * 512;
+	m->md.data_offset = ref->data_offset * 512 - m->p.from.offset;	/* the devices' base */
 	if (ref->minor && ref->bblog_size) {	/* the old array's bad-block log, emptied at the switch */
 		m->md.bblog_offset = ref->bblog_offset;
 		m->md.bblog_size = ref->bblog_size;

@@ -123,7 +123,7 @@ static void gathers_init(struct gather *g, uint32_t n)
 static int rebuild_trusted(struct array *a, const struct geom *g, uint64_t voff, uint64_t len, uint64_t moff)
 {
 	const struct pair *p = &a->m.p;
-	uint64_t depth = geom_stripe_depth(g), end = (moff + len + depth - 1) / depth * depth;
+	uint64_t depth = geom_stripe_depth(g), end = (moff - g->offset + len + depth - 1) / depth * depth;
 
 	if (g != &p->from || !p->unsynced || end <= p->sync_end)
 		return 1;
@@ -176,7 +176,7 @@ static int rebuild(struct array *a, const struct geom *g, uint8_t *buf, uint64_t
 		} else {
 			geom_parity_members(g, s, &pm, &q);
 			m = (uint32_t)(i == k ? pm : q);
-			moff = base;
+			moff = g->offset + base;
 			geom_moved(g, &m, &moff, c);
 			idx = (int)i;
 		}
@@ -322,7 +322,7 @@ static int write_member(const struct member_write *w)
 	const struct pair *skip = w->skip;
 	struct dev *d = &w->a->dev[w->m];
 	uint64_t depth = geom_stripe_depth(g), np = geom_parities(g), first = w->s0 * geom_stripe_bytes(g);
-	uint64_t moff = w->s0 * depth, end = w->s1 * depth, walk = end;
+	uint64_t moff = g->offset + w->s0 * depth, end = g->offset + w->s1 * depth, walk = end;
 	struct gather gt = { .cnt = 0 };
 	int e = 0;
 
@@ -349,7 +349,7 @@ static int write_member(const struct member_write *w)
 			ptr = w->buf + (pc.voff - first);
 		} else {
 			ptr = w->pbuf + ((pc.stripe - w->s0) * np + (pc.kind == PIECE_Q)) * g->chunk +
-			      moff % g->chunk;
+			      (moff - g->offset) % g->chunk;
 		}
 		e = gather_add(d, &gt, ptr, moff, n, 1);
 		moff += n;
@@ -488,7 +488,7 @@ static int write_window(struct array *a, const struct geom *g, uint64_t s, const
 	geom_parity_members(g, s, &pm, &qm);
 	for (int k = 0; k < (int)np && !e; k++) {
 		uint32_t pq = (uint32_t)(k ? qm : pm);
-		uint64_t at = s * geom_stripe_depth(g) + w0;
+		uint64_t at = g->offset + s * geom_stripe_depth(g) + w0;
 
 		geom_moved(g, &pq, &at, w1 - w0);	/* a moved tail holds its rows' parity too */
 		e = member_write(&a->dev[pq], k ? q : p, w1 - w0, at);

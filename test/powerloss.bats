@@ -25,6 +25,7 @@ powerloss() {
 	for r in $reasons final ${j:+host_write}; do
 		[ "$(echo "$summary" | json_get "checkpoints.$r")" -gt 0 ] || { echo "$r never fired"; return 1; }
 	done
+	[ -z "${NO_STAGING:-}" ] || [ "$(echo "$summary" | json_get checkpoints.staging)" -eq 0 ] || { echo "staged"; return 1; }
 	run python3 "$TOP/test/crash.py" --raidmig "$RAIDMIG" --shim "$SHIM" --expect expect.out \
 		--convert "convert --yes $opts" --resume "resume ${j:+--journal $j}" "${m[@]}"
 	echo "$output"
@@ -143,7 +144,9 @@ journal() {	# writes that hit each routing case
 # N2 - N1 added devices, whose result is the first AFTER members (a plain
 # disk when SECOND is a revert). Every device is $SIZE (300K unless given).
 # WINDOW=N: crash it only among the first and last N writes and flushes of
-# each trace (crash.py --window); RESUME_BASES=N: crash N resume runs (4)
+# each trace (crash.py --window); RESUME_BASES=N: crash N resume runs (4);
+# NO_STAGING=1: the run must stage nothing (the data moved along the
+# members); RAIDMIG_NO_SHIFT=1 (a test seam in reshape.c) keeps it in place
 reshape() {
 	local first=$1 n1=$2 second=$3 n2=$4 after=$5 reasons=$6 j=${7:-} m=(a.img) ds extra="" planned
 	local size=${SIZE:-300K} label="$first over $n1, $second${j:+ with a journal}, to $after${WINDOW:+, window $WINDOW}"
@@ -168,6 +171,7 @@ reshape() {
 	for r in $reasons final ${j:+host_write}; do
 		[ "$(echo "$summary" | json_get "checkpoints.$r")" -gt 0 ] || { echo "$r never fired"; return 1; }
 	done
+	[ -z "${NO_STAGING:-}" ] || [ "$(echo "$summary" | json_get checkpoints.staging)" -eq 0 ] || { echo "staged"; return 1; }
 	run python3 "$TOP/test/crash.py" --raidmig "$RAIDMIG" --shim "$SHIM" --expect expect.out \
 		--convert "$second --yes" --resume "resume ${j:+--journal $j}" --md-source "$n1" \
 		--after "$after" ${WINDOW:+--window "$WINDOW"} ${RESUME_BASES:+--resume-bases "$RESUME_BASES"} \
@@ -195,8 +199,12 @@ reshape() {
 	reshape "--level 5" 3 "convert --level 6" 4 4 "interval"
 }
 
-@test "power loss at every point: RAID5 over 3 to RAID6 left-symmetric over 4 (every unit restriped through the slot)" {
-	reshape "--level 5" 3 "convert --level 6 --layout left-symmetric" 4 4 "staging"
+@test "power loss at every point: RAID5 over 3 to RAID6 left-symmetric over 4 (the data moved along the members, as md moves data_offset: nothing staged)" {
+	NO_STAGING=1 reshape "--level 5" 3 "convert --level 6 --layout left-symmetric" 4 4 "next_destination"
+}
+
+@test "power loss at every point: RAID5 over 3 to RAID6 left-symmetric over 4, no room to move the data (every unit restriped through the slot)" {
+	RAIDMIG_NO_SHIFT=1 reshape "--level 5" 3 "convert --level 6 --layout left-symmetric" 4 4 "staging"
 }
 
 @test "power loss at every point: revert RAID0 over 2 to one plain disk, with a journal" {
@@ -213,7 +221,7 @@ reshape() {
 }
 
 @test "power loss at the first writes and the final commit: RAID5 over 3, left-symmetric to right-asymmetric" {
-	WINDOW=20 RESUME_BASES=2 reshape "--level 5" 3 "convert --layout right-asymmetric" 3 3 "staging"
+	NO_STAGING=1 WINDOW=20 RESUME_BASES=2 reshape "--level 5" 3 "convert --layout right-asymmetric" 3 3 "next_destination"
 }
 
 @test "power loss at the first writes and the final commit: shrink RAID0 over 3 to 2 members" {

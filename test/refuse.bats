@@ -210,7 +210,9 @@ impossible() {
 	impossible 1024 4 7 "unit crc past the staged units"
 	impossible 808 8 4096 "unknown sync state"
 	impossible 816 4 3 "unknown md superblock version"
-	impossible 832 8 1048576 "md v1.0 with a data offset"
+	impossible 832 8 1048576 "a plain disk with a data offset"
+	impossible 840 8 4096 "bad plain geometry"
+	impossible 848 8 6000 "data offset not 4 KiB aligned or too large"
 	impossible 828 4 1 "md format: padding not zero"
 }
 

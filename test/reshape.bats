@@ -71,7 +71,7 @@ same_data() {
 	rm -f ./*.img
 	array "--level 4 --chunk 4K" 3 300K
 	migrate "convert --level 5 --layout right-asymmetric" 3 3
-	[[ "$output" =~ staging\ [1-9] ]]
+	[[ "$output" =~ "staging 0, next_destination "[1-9] ]]	# the data moved along the members
 	same_data
 	rm -f ./*.img
 	array "--level 1 --chunk 4K" 2 2M	# the slot needs rows past the filesystem's end
@@ -82,6 +82,45 @@ same_data() {
 	migrate "convert --level 6" 4 4
 	[[ "$output" =~ "left-symmetric-6" ]]
 	[[ "$output" =~ "staging 0" ]]
+	same_data
+}
+
+# data_offset IMG: md's data_offset of a member, in sectors
+data_offset() {
+	$MDREAD examine "$1" | json_get data_offset
+}
+
+@test "reshape: a restripe moves the data along the members as md moves data_offset: nothing staged, every byte written once; the next one moves it back" {
+	array "--level 5 --chunk 64K" 3 8M
+	[ "$(data_offset a.img)" = 0 ]
+	blank 8M m3.img
+	M+=(m3.img)
+	SHIM_TRACE=$W/up.trace LD_PRELOAD="$SHIM" run "$RAIDMIG" convert --yes -v --level 6 --layout left-symmetric "${M[@]}"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ "the data moves up by "([0-9]+)" bytes of each member" ]]
+	up=${BASH_REMATCH[1]}
+	[[ "$output" =~ "staging 0, next_destination "[1-9] ]]
+	N=("${M[@]}")
+	same_data
+	for m in "${M[@]}"; do [ "$(data_offset "$m")" = $((up / 512)) ]; done
+	# every member written about once over: the new layout's rows, no slot
+	written=0
+	for m in "${M[@]}"; do written=$((written + $(written_to up.trace "$m"))); done
+	echo "written $written for a volume of $(stat -c %s vol.img)"
+	[ "$written" -lt $(( $(stat -c %s vol.img) * 4 / 2 * 11 / 10 + 1048576 )) ]
+	# the next restripe moves it back down to sector 0
+	run "$RAIDMIG" convert --yes -v --layout right-asymmetric "${M[@]}"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ "the data moves down by $up bytes of each member" ]]
+	[[ "$output" =~ "staging 0" ]]
+	same_data
+	for m in "${M[@]}"; do [ "$(data_offset "$m")" = 0 ]; done
+	# and a restripe with no room to move the data stages it, as before
+	RAIDMIG_NO_SHIFT=1 run "$RAIDMIG" convert --yes --layout left-asymmetric "${M[@]}"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ staging\ [1-9] ]]
 	same_data
 }
 
@@ -277,7 +316,7 @@ written_to() {
 	done
 }
 
-@test "reshape: a metadata 1.2 array cut short anywhere resumes; its revert is refused with nothing written" {
+@test "reshape: a metadata 1.2 array cut short anywhere resumes; reverted used to the end it is refused with nothing written" {
 	python3 "$TOP/test/mkfull.py" 6 4 64 8 f --metadata 1.2
 	blank 8M f4.img
 	for k in 3 40 90; do
@@ -289,12 +328,28 @@ written_to() {
 		[ "$status" -eq 0 ]
 		verify f.vol o0.img o1.img o2.img o3.img o4.img
 	done
-	refused 2 "metadata 1.2 keeps its data from byte [0-9]+ of each member, and a plain disk's starts at byte 0" \
+	# used to the end: no room for raidmig's metadata until the data has moved (as for 1.0)
+	refused 2 "f0.img: the array uses [0-9]+ bytes of it past md's data offset, and raidmig needs room between that and the end of the device" \
 		"$RAIDMIG" revert --yes f0.img f1.img f2.img f3.img
 	# members whose data offsets differ are not one array raidmig can take
 	python3 "$TOP/test/mkfull.py" 5 3 64 8 g --metadata 1.2
 	python3 "$TOP/test/sbpatch.py" --at 4096 g1.img data_offset=1024
 	refused 2 "superblock disagrees with .*data_offset 1024 and 2048" "$RAIDMIG" convert --yes g0.img g1.img g2.img f4.img
+}
+
+@test "reshape: revert of a metadata 1.2 RAID1 with room moves the data down to byte 0; md's superblock there is the disk's data now" {
+	python3 "$TOP/test/mkfull.py" 1 2 64 8 r --metadata 1.2
+	for m in r0.img r1.img; do python3 "$TOP/test/sbpatch.py" --at 4096 "$m" size=12288; done	# as --size 6M
+	head -c $((12288 * 512)) r.vol >want.img
+	$MDREAD read r0.img r1.img | cmp - want.img	# the array md would serve
+	run "$RAIDMIG" revert --yes -v r0.img r1.img
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ "is one plain disk again" ]]
+	[[ "$output" =~ next_destination\ [1-9] ]]
+	cmp -n $((12288 * 512)) r0.img want.img
+	! mdadm --examine r1.img
+	[ -z "$(blkid -p -o value -s TYPE r1.img)" ]
 }
 
 # with_bitmap IMG...: an internal write-intent bitmap on each member, as

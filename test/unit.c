@@ -330,7 +330,7 @@ static int simulate(const struct pair *p, uint64_t msize)
 					mem[m * secs + o / 512] = v < ds ? (uint32_t)(v / 512) : TAG_PAD;
 				}
 			geom_parity_members(&p->to, st, &pm, &qm);
-			for (uint64_t x = st * depth; x < (st + 1) * depth; x += 512) {
+			for (uint64_t x = p->to.offset + st * depth; x < p->to.offset + (st + 1) * depth; x += 512) {
 				if (pm >= 0)
 					mem[(uint32_t)pm * secs + x / 512] = TAG_PARITY;
 				if (qm >= 0)
@@ -353,6 +353,105 @@ static int simulate(const struct pair *p, uint64_t msize)
  * pair_order accepts a pair, simulate() must find the migration safe in
  * the order it chose; an order it refuses is not run.
  */
+/*
+ * The same pairs with the data moved along the members by `shift` bytes
+ * (up: the new layout starts past the old one's offset; down: below it),
+ * as md's reshape moves data_offset. Returns how many pairs were unsafe;
+ * adds to *pairs, *accepted and, of those, *unstaged: no unit overwrites
+ * its own source (nothing to stage).
+ */
+static uint64_t shifted_orders(int64_t shift, uint64_t *pairs, uint64_t *accepted, uint64_t *unstaged)
+{
+	uint64_t bad = 0;
+
+	for (size_t a = 0; a < NKINDS; a++)
+		for (uint32_t na = kinds[a].min_n; na <= 5; na++)
+			for (size_t b = 0; b < NKINDS; b++)
+				for (uint32_t nb = kinds[b].min_n; nb <= 5; nb++) {
+					struct pair p;
+					uint64_t msize, ab = shift < 0 ? (uint64_t)-shift : (uint64_t)shift;
+					int self, any = 0;
+
+					memset(&p, 0, sizeof(p));
+					p.from = mk(kinds[a].level, kinds[a].layout, na, 4096, 10);
+					p.to = mk(kinds[b].level, kinds[b].layout, nb, 4096u << (nb & 1), 1);
+					p.from.offset = shift < 0 ? ab : 0;
+					p.to.offset = shift < 0 ? 0 : ab;
+					msize = p.from.member_data * 3 / 2 + 65536;
+					p.to.member_data = geom_round_member(&p.to, msize);
+					msize += ab;
+					p.data_size = geom_capacity(&p.from) - 3 * 512;
+					if (p.data_size > geom_capacity(&p.to))
+						p.data_size = geom_capacity(&p.to) / 4096 * 4096 - 1024;
+					if (geom_check(&p.from) || geom_check(&p.to))
+						continue;
+					(*pairs)++;
+					if (pair_order(&p))
+						continue;
+					(*accepted)++;
+					for (uint64_t r = 0; r < pair_units(&p); r++)
+						pair_clobbers(&p, r, &self), any |= self;
+					*unstaged += !any;
+					if (!simulate(&p, msize)) {
+						bad++;
+						if (bad < 5)
+							printf("# unsafe, shifted %lld: %d/%u over %u to %d/%u over %u (%s)\n",
+							       (long long)shift, p.from.level, p.from.layout, na, p.to.level,
+							       p.to.layout, nb, p.descending ? "descending" : "ascending");
+					}
+				}
+	return bad;
+}
+
+/* A layout moved along the members maps every byte, parity and Q's order included, where it was, moved. */
+static void test_offset_map(void)
+{
+	int good = 1;
+
+	for (size_t a = 0; a < NKINDS; a++) {
+		struct geom g = mk(kinds[a].level, kinds[a].layout, 5, 4096, 6), h = g;
+
+		if (geom_check(&g))
+			continue;
+		h.offset = 3 * 4096;
+		for (uint64_t v = 0; v < geom_capacity(&g); v += 512)
+			for (uint32_t c = 0; c < geom_copies(&g); c++) {
+				uint32_t m, mh;
+				uint64_t o, oh;
+				struct piece pc;
+
+				geom_map(&g, v, c, &m, &o);
+				geom_map(&h, v, c, &mh, &oh);
+				geom_unmap(&h, mh, oh, &pc);
+				good &= mh == m && oh == o + h.offset && pc.kind == PIECE_DATA && pc.voff == v - v % 512 + v % 512;
+			}
+		for (uint64_t s = 0; s < 6; s++) {
+			int64_t sg[PARITY_MAX_BLOCKS], sh[PARITY_MAX_BLOCKS];
+			int z = geom_q_sources(&g, s, sg);
+			struct piece pc;
+
+			good &= geom_q_sources(&h, s, sh) == z && !memcmp(sg, sh, (size_t)z * sizeof(sg[0]));
+			geom_unmap(&h, 0, h.offset - 512, &pc);
+			good &= pc.kind == PIECE_NONE && pc.run == 512;
+		}
+	}
+	ok(good, "a layout moved along the members maps data, copies and Q's sources as before, moved; below it lies nothing");
+}
+
+static void test_shifted_orders(void)
+{
+	static const int64_t shifts[] = { 4096, 65536, 262144, -4096, -65536, -262144 };
+	uint64_t pairs = 0, accepted = 0, unstaged = 0, bad = 0;
+
+	for (size_t i = 0; i < sizeof(shifts) / sizeof(shifts[0]); i++)
+		bad += shifted_orders(shifts[i], &pairs, &accepted, &unstaged);
+	printf("# shifted: %llu pairs of layouts, %llu accepted, %llu of them with no unit overwriting its own source, %llu unsafe\n",
+	       (unsigned long long)pairs, (unsigned long long)accepted, (unsigned long long)unstaged,
+	       (unsigned long long)bad);
+	ok(bad == 0 && accepted > pairs / 2 && unstaged > accepted / 2,
+	   "with the data moved along the members, every migration pair_order accepts is safe, simulated sector by sector");
+}
+
 static void test_reshape_orders(void)
 {
 	uint64_t pairs = 0, accepted = 0, descending = 0, bad = 0;
@@ -551,7 +650,7 @@ static void test_meta_format(struct meta m)
 	t.md = (struct md_format){ 3, 0, 0, 1 << 20 };
 	ok(decodes(t, "unknown md superblock version"), "a superblock version past 1.2 is refused");
 	t.md = (struct md_format){ 0, 0, 0, 1 << 20 };
-	ok(decodes(t, "v1.0 with a data offset"), "v1.0 with a data offset is refused");
+	ok(decodes(t, "v1.0 with a base"), "v1.0 with a base is refused");
 	t = m;
 	t.md = (struct md_format){ 2, 8, 8, 1 << 20 };
 	ok(decodes(t, "plain disk with a data offset"), "a plain disk with a data offset is refused");
@@ -836,6 +935,8 @@ int main(void)
 	test_parity();
 	test_clobbers();
 	test_reshape_orders();
+	test_offset_map();
+	test_shifted_orders();
 	test_sizes();
 	test_moved();
 	test_meta();
