@@ -34,12 +34,15 @@ powerloss() {
 	[[ "$output" =~ " 0 failed" ]]
 }
 
-# reach_back JOURNAL UNIT_BYTES: add writes reaching back from their arrival
-# into copied, not checkpointed units (test 242)
+# reach_back JOURNAL UNIT_BYTES [UNITS DESCENDING]: add writes reaching back
+# from their arrival into copied, not checkpointed units (test 242): in
+# ascending order units 9 and 10 after 10 units (the 10th and the next),
+# in descending order (True) their mirror, units - 11 and units - 10
 reach_back() {
-	local u=$2
-	{ cat "$1"; echo "write at=10 offset=$((9 * u)) length=$((2 * u)) seed=5"
-	  echo "write at=11 offset=$((10 * u)) length=$((2 * u)) seed=6"; } |
+	local u=$2 base=0
+	[ "${4:-False}" = True ] && base=$(($3 - 20))
+	{ cat "$1"; echo "write at=10 offset=$(((base + 9) * u)) length=$((2 * u)) seed=5"
+	  echo "write at=11 offset=$(((base + 10) * u)) length=$((2 * u)) seed=6"; } |
 		sort -s -n -t= -k2 >j.sorted
 	mv j.sorted "$1"
 }
@@ -160,7 +163,9 @@ reshape() {
 	ds=$("$RAIDMIG" plan $planned --json "${m[@]}" | json_get data_size)
 	[[ $second == revert* ]] && extra="--plain"
 	if [ -n "$j" ] && [ -z "${NO_REACH:-}" ]; then
-		reach_back "$j" "$("$RAIDMIG" plan $planned --json "${m[@]}" | json_get unit_bytes)"
+		pj=$("$RAIDMIG" plan $planned --json "${m[@]}")
+		reach_back "$j" "$(echo "$pj" | json_get unit_bytes)" "$(echo "$pj" | json_get units)" \
+			"$(echo "$pj" | json_get descending)"
 		second="$second --journal $j"
 	fi
 	$ORACLE expect vol.img "$ds" $j >expect.out
@@ -199,8 +204,9 @@ reshape() {
 	reshape "--level 5" 3 "convert --level 6" 4 4 "interval"
 }
 
-@test "power loss at every point: RAID5 over 3 to RAID6 left-symmetric over 4 (the data moved along the members, as md moves data_offset: nothing staged)" {
-	NO_STAGING=1 reshape "--level 5" 3 "convert --level 6 --layout left-symmetric" 4 4 "next_destination"
+@test "power loss at every point: RAID5 over 3 to RAID6 left-symmetric over 4 (the data moved along the members, as md moves data_offset: nothing staged), with a journal" {
+	journal
+	NO_STAGING=1 reshape "--level 5" 3 "convert --level 6 --layout left-symmetric" 4 4 "next_destination" j.txt
 }
 
 @test "power loss at every point: RAID5 over 3 to RAID6 left-symmetric over 4, no room to move the data (every unit restriped through the slot)" {
