@@ -188,8 +188,8 @@ static uint64_t wipe_above_data(const struct meta *m, const struct mdsb *s, uint
 {
 	uint64_t from = meta_slot_offset(&m->p, size), top = mdsb_offset(size) - BBLOG_BYTES;
 
-	if (m->state == META_COMPLETE && from < m->md.data_offset + m->p.to.offset + m->p.to.member_data)
-		from = m->md.data_offset + m->p.to.offset + m->p.to.member_data;
+	if (m->state == META_COMPLETE && from < m->md.base + m->p.to.offset + m->p.to.member_data)
+		from = m->md.base + m->p.to.offset + m->p.to.member_data;
 	if (s && (s->data_offset + s->size) * 512 > from)
 		from = (s->data_offset + s->size) * 512;
 	return from < top ? from : top;

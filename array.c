@@ -55,7 +55,7 @@ int array_read_copies(struct dev *d, struct meta m[META_COPIES], const char *why
 		if (meta_decode(blk, &m[c], &why[c]) == 0) {
 			why[c] = 0;
 			/* recorded past md's data offset, read on the whole device */
-			if (m[c].member[m[c].member_index].size + m[c].md.data_offset != d->size + d->base) {
+			if (m[c].member[m[c].member_index].size + m[c].md.base != d->size + d->base) {
 				why[c] = "member size differs from the size recorded for it";
 				continue;
 			}
@@ -148,7 +148,7 @@ static int same_array(const struct meta *a, const struct meta *b)
 	    a->journal_crc != b->journal_crc || a->journal_size != b->journal_size ||
 	    a->journal_data_crc != b->journal_data_crc || a->journal_flags != b->journal_flags ||
 	    a->source_crc != b->source_crc || a->moved_crc != b->moved_crc || a->ctime != b->ctime ||
-	    a->md.minor != b->md.minor || a->md.data_offset != b->md.data_offset ||
+	    a->md.minor != b->md.minor || a->md.base != b->md.base ||
 	    a->md.bblog_offset != b->md.bblog_offset || a->md.bblog_size != b->md.bblog_size ||
 	    a->md_events != b->md_events || strcmp(a->name, b->name))
 		return 0;
@@ -160,8 +160,11 @@ static int same_array(const struct meta *a, const struct meta *b)
 	return 1;
 }
 
-/* crc32 of the first bytes of a source, as convert recorded them. */
-uint32_t array_source_crc(struct dev *d, uint64_t data_size, int *err)
+/*
+ * crc32 of the first bytes of a source from `at` (its data: past an md
+ * array's head, whose superblock raidmig rewrites), as convert recorded them.
+ */
+uint32_t array_source_crc(struct dev *d, uint64_t at, uint64_t data_size, int *err)
 {
 	uint64_t n = data_size < SOURCE_CRC_BYTES ? data_size : SOURCE_CRC_BYTES;
 	uint8_t *buf;
@@ -171,7 +174,7 @@ uint32_t array_source_crc(struct dev *d, uint64_t data_size, int *err)
 	buf = io_alloc(n);
 	uint32_t c = 0;
 
-	*err = !buf || dev_read(d, buf, n, 0);
+	*err = !buf || dev_read(d, buf, n, at);
 	if (!*err)
 		c = crc_of(buf, n);
 	free(buf);
@@ -192,13 +195,13 @@ static int proves_member(struct dev *d, const struct meta *m, uint32_t k)
 	if (m->generation != m->first_generation || d->size != m->member[k].size)
 		return 0;
 	if (k == 0)
-		return array_source_crc(d, m->p.data_size, &err) == m->source_crc && !err;
+		return array_source_crc(d, m->p.from.offset, m->p.data_size, &err) == m->source_crc && !err;
 	if (m->p.from.level != LEVEL_PLAIN && k < m->p.from.members)	/* an md member, untouched */
 		return array_read_md(d, (int)m->md.minor, &s, &why) == 0 && !(s.feature_map & MDSB_FEATURE_RAIDMIG) &&
 		       !memcmp(s.set_uuid, m->array_uuid, 16) && mdsb_role(&s) == (int)k &&
 		       s.events + 1 == m->md_events;
 	if (m->member[k].head_known)	/* an added member: its first bytes, untouched */
-		return array_source_crc(d, SOURCE_CRC_BYTES, &err) == m->member[k].head_crc && !err;
+		return array_source_crc(d, 0, SOURCE_CRC_BYTES, &err) == m->member[k].head_crc && !err;
 	return probe_signature(d, what, sizeof(what)) == 0;
 }
 
@@ -266,8 +269,8 @@ int array_assemble(struct array *a, char **paths, int count, int how)
 	a->m = best[newest];
 	a->n = pair_members(&a->m.p);
 	for (int i = 0; i < count; i++)	/* md v1.1, v1.2: from here on the data area */
-		if (d[i].size > a->m.md.data_offset)
-			dev_set_base(&d[i], a->m.md.data_offset);
+		if (d[i].size > a->m.md.base)
+			dev_set_base(&d[i], a->m.md.base);
 	uuid_hex(a->m.array_uuid, u);
 	for (int i = 0; i < count; i++) {
 		uint32_t k = best[i].member_index;

@@ -32,7 +32,7 @@ enum member_state {
 #define ASSEMBLE_MISSING	4	/* members may be missing (cat) */
 
 int array_assemble(struct array *a, char **paths, int count, int how);
-uint32_t array_source_crc(struct dev *d, uint64_t data_size, int *err);
+uint32_t array_source_crc(struct dev *d, uint64_t at, uint64_t data_size, int *err);
 enum member_state array_member_state(struct dev *d, struct meta *m);
 int array_read_md(struct dev *d, int minor, struct mdsb *s, const char **why);
 void array_close(struct array *a);

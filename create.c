@@ -322,7 +322,7 @@ static int read_tails(struct dev *d, const struct geom *g, uint8_t *buf)
 	int e = buf ? 0 : -ENOMEM;
 
 	for (uint32_t i = 0; i < g->members && !e; i++) {
-		e = dev_read(&d[i], buf + i * g->moved_len, g->moved_len, g->moved_at);
+		e = dev_read(&d[i], buf + i * g->moved_len, g->moved_len, g->offset + g->moved_at);
 		if (e)
 			log_err("%s: cannot read the bytes to move: %s", d[i].path, strerror(-e));
 	}
@@ -467,7 +467,7 @@ int create_meta(struct array *a, const struct pair *p, const struct journal *jp,
 		m->member[i].size = a->dev[i].size;
 		/* how a resume knows this device again if its first metadata is lost */
 		if (a->dev[i].fd >= 0 && i > 0) {
-			m->member[i].head_crc = array_source_crc(&a->dev[i], SOURCE_CRC_BYTES, &err);
+			m->member[i].head_crc = array_source_crc(&a->dev[i], 0, SOURCE_CRC_BYTES, &err);
 			m->member[i].head_known = 1;
 		}
 		if (err) {
@@ -484,7 +484,7 @@ int create_meta(struct array *a, const struct pair *p, const struct journal *jp,
 	if (a->dev[0].fd >= 0) {
 		int err;
 
-		m->source_crc = array_source_crc(&a->dev[0], p->data_size, &err);
+		m->source_crc = array_source_crc(&a->dev[0], p->from.offset, p->data_size, &err);
 		if (!err && p->from.moved_len)
 			m->moved_crc = moved_crc(a->dev, &p->from, &err);
 		if (err) {

@@ -47,8 +47,8 @@ static uint64_t resync_offset(const struct meta *m)
 	return rows / 512;
 }
 
-/* Where member d's superblock is, as an offset for dev_read and dev_write. */
-static uint64_t sb_at(const struct meta *m, const struct dev *d)
+/* Where md's superblocks of this array's format are on device d, as an offset for dev_read and dev_write. */
+static uint64_t format_at(const struct meta *m, const struct dev *d)
 {
 	return dev_abs(d, mdsb_location(m->md.minor, d->size + d->base));
 }
@@ -56,13 +56,27 @@ static uint64_t sb_at(const struct meta *m, const struct dev *d)
 /*
  * Does member i's superblock place lie in the data of the plain disk it
  * becomes? A revert of a 1.1 or 1.2 array: md's superblock at byte 0 or
- * 4 KiB of member 0, which the volume's first bytes overwrite. It is
- * marked while it still holds the array's superblock, and never written
- * or zeroed after that.
+ * 4 KiB of member 0, which the volume's first bytes overwrite. Its mark
+ * goes to the v1.0 place at the end instead (in the configuration area's
+ * room), where blkid still finds linux_raid_member while the data moves
+ * and nothing mounts the half-moved filesystem; the head superblock is
+ * marked too while it is still the array's, and never written after.
  */
 static int sb_in_data(const struct meta *m, uint32_t i)
 {
 	return m->p.to.level == LEVEL_PLAIN && i == 0 && m->md.minor;
+}
+
+/* The version whose place member i's superblock takes while migrating and after: 0, 1 or 2. */
+static uint32_t sb_minor(const struct meta *m, uint32_t i)
+{
+	return sb_in_data(m, i) ? 0 : m->md.minor;
+}
+
+/* Where member i's superblock is, as an offset for dev_read and dev_write. */
+static uint64_t sb_at(const struct meta *m, const struct dev *d, uint32_t i)
+{
+	return dev_abs(d, mdsb_location(sb_minor(m, i), d->size + d->base));
 }
 
 /* Does member i carry an md superblock once the migration is complete? */
@@ -92,13 +106,13 @@ void md_super(const struct meta *m, uint32_t i, uint64_t dev_size, int final, st
 	s->size = s->data_size = g->member_data / 512;
 	s->chunksize = g->level == LEVEL_RAID1 ? 0 : g->chunk / 512;
 	s->raid_disks = g->members;
-	s->super_offset = mdsb_location(m->md.minor, dev_size + m->md.data_offset) / 512;
-	s->data_offset = (m->md.data_offset + g->offset) / 512;
+	s->super_offset = mdsb_location(sb_minor(m, i), dev_size + m->md.base) / 512;
+	s->data_offset = (m->md.base + g->offset) / 512;
 	s->dev_number = i;
 	memcpy(s->device_uuid, m->member[i].uuid, 16);
 	s->bblog_size = BBLOG_BYTES / 512;
 	s->bblog_offset = -(int32_t)(BBLOG_BYTES / 512);
-	if (m->md.minor) {
+	if (sb_minor(m, i)) {
 		s->bblog_size = (uint16_t)m->md.bblog_size;
 		s->bblog_offset = m->md.bblog_size ? m->md.bblog_offset : 0;
 	}
@@ -118,7 +132,7 @@ static int write_super(struct array *a, uint32_t i, int final, uint8_t *buf)
 	static uint8_t zero[BBLOG_BYTES] __attribute__((aligned(4096)));
 	struct dev *d = &a->dev[i];
 	struct mdsb s;
-	uint64_t at = sb_at(&a->m, d);
+	uint64_t at = sb_at(&a->m, d, i);
 	int e = 0;
 
 	md_super(&a->m, i, d->size, final, &s);
@@ -160,7 +174,7 @@ int md_drop_bitmaps(struct array *a, uint8_t *buf)
 		return 0;
 	for (uint32_t i = 0; i < a->n && !e; i++) {	/* the old members: this array's UUID */
 		struct dev *d = &a->dev[i];
-		uint64_t at = sb_at(&a->m, d);
+		uint64_t at = format_at(&a->m, d);
 		struct mdsb s;
 		const char *why;
 
@@ -194,14 +208,20 @@ int md_mark(struct array *a, uint32_t i, uint8_t *buf)
 
 	if (!sb_in_data(&a->m, i))
 		return write_super(a, i, 0, buf);
-	e = dev_read(d, buf, MDSB_BYTES, sb_at(&a->m, d));
+	e = dev_read(d, buf, MDSB_BYTES, format_at(&a->m, d));
 	if (e) {
 		log_err("%s: cannot read its md superblock: %s", d->path, strerror(-e));
 		return e;
 	}
-	if (io_dry || mdsb_decode(buf, d->size + d->base, a->m.md.minor, &s, &why) ||
-	    memcmp(s.set_uuid, a->m.array_uuid, 16))
-		return 0;	/* the volume's bytes are there now */
+	if (!io_dry && !mdsb_decode(buf, d->size + d->base, a->m.md.minor, &s, &why) &&
+	    !memcmp(s.set_uuid, a->m.array_uuid, 16) && !(s.feature_map & MDSB_FEATURE_RAIDMIG)) {
+		mdsb_mark(buf);	/* still the array's: md must not assemble it either */
+		e = dev_write(d, buf, MDSB_BYTES, format_at(&a->m, d));
+		if (e) {
+			log_err("%s: md superblock write failed: %s", d->path, strerror(-e));
+			return e;
+		}
+	}	/* else marked already, or the volume's bytes are there now */
 	return write_super(a, i, 0, buf);
 }
 
@@ -219,7 +239,7 @@ static int md_state(struct array *a, uint32_t i, uint8_t *buf, uint8_t *want)
 	struct dev *d = &a->dev[i];
 	struct mdsb s;
 	const char *why;
-	int e = dev_read(d, buf, MDSB_BYTES, sb_at(&a->m, d));
+	int e = dev_read(d, buf, MDSB_BYTES, sb_at(&a->m, d, i));
 
 	if (e) {
 		log_err("%s: cannot read its md superblock: %s", d->path, strerror(-e));
@@ -227,15 +247,13 @@ static int md_state(struct array *a, uint32_t i, uint8_t *buf, uint8_t *want)
 	}
 	if (io_dry)
 		return SB_WRITE;
-	if (sb_in_data(&a->m, i))
-		return SB_DONE;	/* the plain disk's data: its mark is overwritten, or will be */
 	if (md_keeps(&a->m, i))
 		expected(a, i, 1, want);
 	else
 		memset(want, 0, MDSB_BYTES);
 	if (!memcmp(buf, want, MDSB_BYTES))
 		return SB_DONE;
-	if (mdsb_decode(buf, d->size + d->base, a->m.md.minor, &s, &why))
+	if (mdsb_decode(buf, d->size + d->base, sb_minor(&a->m, i), &s, &why))
 		return SB_WRITE;
 	if (memcmp(s.set_uuid, a->m.array_uuid, 16))
 		return SB_FOREIGN;
@@ -263,7 +281,7 @@ int md_states(struct array *a, uint8_t *buf, uint8_t *want, int *st)
 			struct mdsb s;
 			const char *why;
 
-			mdsb_decode(buf, a->dev[i].size + a->dev[i].base, a->m.md.minor, &s, &why);
+			mdsb_decode(buf, a->dev[i].size + a->dev[i].base, sb_minor(&a->m, i), &s, &why);
 			uuid_md(s.set_uuid, u);
 			log_err("%s: carries the md superblock of another array (%s): it was reused; raidmig will not touch it, and cannot finish this array without it",
 				a->dev[i].path, u);
@@ -289,7 +307,7 @@ static int wipe_super(struct array *a, uint32_t i, uint8_t *buf)
 	int e;
 
 	memset(buf, 0, MDSB_BYTES);
-	e = dev_write(&a->dev[i], buf, MDSB_BYTES, sb_at(&a->m, &a->dev[i]));
+	e = dev_write(&a->dev[i], buf, MDSB_BYTES, sb_at(&a->m, &a->dev[i], i));
 	if (e)
 		log_err("%s: md superblock write failed: %s", a->dev[i].path, strerror(-e));
 	return e;

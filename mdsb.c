@@ -147,6 +147,13 @@ static int all_zero(const uint8_t *p, int n)
 	return 1;
 }
 
+/* Set raidmig's feature bit in an encoded superblock (md_mark), its checksum made again. */
+void mdsb_mark(uint8_t *buf)
+{
+	put32(buf + 8, get32(buf + 8) | MDSB_FEATURE_RAIDMIG);
+	put32(buf + OFF_CSUM, mdsb_csum(buf));
+}
+
 /*
  * Decode the superblock read at mdsb_location(minor, dev_bytes). Returns 0
  * and fills *s, or -1 with *why: what the kernel would refuse (md-format.md

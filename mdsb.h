@@ -71,7 +71,9 @@ struct md_format {
 	uint32_t minor;		/* superblock v1.0 (0), v1.1 (1) or v1.2 (2) */
 	int32_t bblog_offset;	/* v1.1, v1.2: md's bad-block log, sectors from the superblock */
 	uint32_t bblog_size;	/* sectors; 0: none */
-	uint64_t data_offset;	/* bytes before every member's data: 0 for v1.0 */
+	uint64_t base;		/* v1.1, v1.2: bytes of every device before what raidmig
+				 * sees of it (dev_set_base): the old array's data_offset,
+				 * 0 for a revert; v1.0: 0. The layouts' offsets count from it */
 };
 
 uint64_t mdsb_offset(uint64_t dev_bytes);
@@ -81,6 +83,7 @@ void mdsb_encode(const struct mdsb *s, uint8_t *buf);
 int mdsb_decode(const uint8_t *buf, uint64_t dev_bytes, uint32_t minor, struct mdsb *s, const char **why);
 int mdsb_is_md(const uint8_t *buf);
 void mdsb_drop_bitmap(uint8_t *buf);
+void mdsb_mark(uint8_t *buf);
 uint32_t mdsb_csum(const uint8_t *buf);
 
 #endif

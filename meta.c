@@ -139,7 +139,7 @@ void meta_encode(const struct meta *m, uint8_t *buf)
 	put32(buf + OFF_MD, m->md.minor);
 	put32(buf + OFF_MD + 4, (uint32_t)m->md.bblog_offset);
 	put32(buf + OFF_MD + 8, m->md.bblog_size);
-	put64(buf + OFF_MD + 16, m->md.data_offset);
+	put64(buf + OFF_MD + 16, m->md.base);
 	put64(buf + OFF_MD + 24, m->p.from.offset);
 	put64(buf + OFF_MD + 32, m->p.to.offset);
 	for (uint32_t i = 0; i < SLOT_MAX_UNITS; i++)
@@ -186,11 +186,13 @@ const char *meta_check_format(const struct md_format *f, uint64_t data_offset)
 
 	if (f->minor > 2)
 		return "unknown md superblock version";
+	if (f->base > MAX_DISK_BYTES || f->bblog_size > 0xffff || f->bblog_size % 8)
+		return "md base or bad-block log size out of range";
 	if (f->minor == 0)
-		return f->data_offset || f->bblog_offset || f->bblog_size ? "md v1.0 with a base or a head bad-block log" : NULL;
+		return f->base || f->bblog_offset || f->bblog_size ? "md v1.0 with a base or a head bad-block log" : NULL;
 	if (f->bblog_size && sb + (int64_t)f->bblog_offset * 512 + (uint64_t)f->bblog_size * 512 > top)
 		top = sb + (int64_t)f->bblog_offset * 512 + (uint64_t)f->bblog_size * 512;
-	if (f->data_offset % 4096 || data_offset % 4096 || data_offset < top || data_offset > MAX_DISK_BYTES ||
+	if (f->base % 4096 || data_offset % 4096 || data_offset < top || data_offset > MAX_DISK_BYTES ||
 	    (f->bblog_size && (int64_t)sb + (int64_t)f->bblog_offset * 512 < (int64_t)(sb + MDSB_BYTES)))
 		return "md data offset below its superblock or bad-block log, or not 4 KiB aligned";
 	return NULL;
@@ -249,10 +251,10 @@ static const char *check_fields(const struct meta *m)
 			return "member table: unknown head crc flag";
 	if (!m->p.from.moved_len && m->moved_crc)
 		return "moved tail crc without a moved tail";
-	if (m->md.data_offset && (m->p.from.level == LEVEL_PLAIN || m->p.to.level == LEVEL_PLAIN))
+	if (m->md.base && (m->p.from.level == LEVEL_PLAIN || m->p.to.level == LEVEL_PLAIN))
 		return "a plain disk with a data offset";	/* its data starts at byte 0 */
-	if ((m->p.from.level != LEVEL_PLAIN && (why = meta_check_format(&m->md, m->md.data_offset + m->p.from.offset))) ||
-	    (m->p.to.level != LEVEL_PLAIN && (why = meta_check_format(&m->md, m->md.data_offset + m->p.to.offset))))
+	if ((m->p.from.level != LEVEL_PLAIN && (why = meta_check_format(&m->md, m->md.base + m->p.from.offset))) ||
+	    (m->p.to.level != LEVEL_PLAIN && (why = meta_check_format(&m->md, m->md.base + m->p.to.offset))))
 		return why;
 	for (uint32_t i = 0; i < pair_members(&m->p); i++)
 		size[i] = m->member[i].size;
@@ -326,7 +328,7 @@ int meta_decode(const uint8_t *buf, struct meta *m, const char **why)
 	m->md.minor = get32(buf + OFF_MD);
 	m->md.bblog_offset = (int32_t)get32(buf + OFF_MD + 4);
 	m->md.bblog_size = get32(buf + OFF_MD + 8);
-	m->md.data_offset = get64(buf + OFF_MD + 16);
+	m->md.base = get64(buf + OFF_MD + 16);
 	m->p.from.offset = get64(buf + OFF_MD + 24);
 	m->p.to.offset = get64(buf + OFF_MD + 32);
 	if (version == META_VERSION_SLOT1 && (m->p.slot_units || m->p.sync_end)) {
@@ -334,7 +336,7 @@ int meta_decode(const uint8_t *buf, struct meta *m, const char **why)
 		return -1;
 	}
 	if (get32(buf + OFF_MD + 12) ||
-	    (version < META_VERSION && (m->md.minor || m->md.bblog_offset || m->md.bblog_size || m->md.data_offset ||
+	    (version < META_VERSION && (m->md.minor || m->md.bblog_offset || m->md.bblog_size || m->md.base ||
 					m->p.from.offset || m->p.to.offset))) {
 		*why = version < META_VERSION ? "a version 2 or 3 copy with an md format" : "md format: padding not zero";
 		return -1;

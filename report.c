@@ -152,7 +152,7 @@ void report_plan(const struct run *r, int json, const struct disk_model *m,
 		printf(", \"moved_bytes\": %llu", (unsigned long long)(p->from.moved_len * p->from.members));
 		if (p->from.moved_len)
 			printf(", \"moved\": {\"at\": %llu, \"length\": %llu, \"to_member\": %u, \"to\": %llu}",
-			       (unsigned long long)p->from.moved_at, (unsigned long long)p->from.moved_len,
+			       (unsigned long long)(p->from.offset + p->from.moved_at), (unsigned long long)p->from.moved_len,
 			       p->from.moved_member, (unsigned long long)p->from.moved_to);
 		if (m)
 			printf(", \"estimate\": {\"disk\": \"%s\", \"mb_per_s\": %g, \"flush_ms\": %g, "
@@ -179,7 +179,7 @@ void report_plan(const struct run *r, int json, const struct disk_model *m,
 		printf("moved first         %llu bytes at byte %llu of %s to member %u at byte %llu\n"
 		       "                    (the source's end, in the configuration area's place)\n",
 		       (unsigned long long)p->from.moved_len,
-		       (unsigned long long)p->from.moved_at,
+		       (unsigned long long)(p->from.offset + p->from.moved_at),
 		       p->from.members > 1 ? "each old member" : "the source",
 		       p->from.moved_member, (unsigned long long)p->from.moved_to);
 	printf("checkpoints        ");
@@ -248,8 +248,8 @@ void report_copy(const char *path, int c, const struct meta *m, const char *why,
 			printf("%s{\"uuid\": \"%s\", \"size\": %llu}", i ? ", " : "", u,
 			       (unsigned long long)m->member[i].size);
 		}
-		printf("], \"md\": {\"version\": \"1.%u\", \"data_offset\": %llu}}", m->md.minor,
-		       (unsigned long long)m->md.data_offset);
+		printf("], \"md\": {\"version\": \"1.%u\", \"base\": %llu}}", m->md.minor,
+		       (unsigned long long)m->md.base);
 		return;
 	}
 	printf("%s copy %d (offset %llu): ", path, c, (unsigned long long)off);
@@ -283,8 +283,9 @@ void report_copy(const char *path, int c, const struct meta *m, const char *why,
 		       (unsigned long long)m->journal_done);
 	else
 		printf("  journal: none\n");
-	printf("  md metadata 1.%u, data from byte %llu of each member\n", m->md.minor,
-	       (unsigned long long)m->md.data_offset);
+	printf("  md metadata 1.%u, data from byte %llu of each member (old layout), %llu (new)\n",
+	       m->md.minor, (unsigned long long)(m->md.base + p->from.offset),
+	       (unsigned long long)(m->md.base + p->to.offset));
 	for (uint32_t i = 0; i < pair_members(p); i++) {
 		uuid_hex(m->member[i].uuid, u);
 		printf("  member %u: uuid %s size %llu\n", i, u, (unsigned long long)m->member[i].size);

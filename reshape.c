@@ -137,7 +137,7 @@ static const char *refusal(const struct mdsb *s, char *buf, size_t len)
 	if (s->minor) {
 		struct md_format f = { s->minor, s->bblog_size ? s->bblog_offset : 0, s->bblog_size,
 				       s->data_offset * 512 };
-		const char *why = meta_check_format(&f, f.data_offset);
+		const char *why = meta_check_format(&f, f.base);
 
 		if (why) {
 			snprintf(buf, len, "metadata 1.%u with its data from sector %llu, bad-block log at %d (%u sectors): %s",
@@ -631,7 +631,7 @@ void reshape_identity(struct meta *m, const struct mdsb *ref, const struct mdsb 
 	m->ctime = ref->ctime;
 	m->md_events = ref->events + 1;
 	m->md.minor = ref->minor;
-	m->md.data_offset = ref->data_offset * 512 - m->p.from.offset;	/* the devices' base */
+	m->md.base = ref->data_offset * 512 - m->p.from.offset;	/* the devices' base */
 	if (ref->minor && ref->bblog_size) {	/* the old array's bad-block log, emptied at the switch */
 		m->md.bblog_offset = ref->bblog_offset;
 		m->md.bblog_size = ref->bblog_size;

@@ -6,7 +6,8 @@ qemu (test/vm/run) and the real raidmig on this host:
   1. in the VM: mdadm --create --metadata=1.0 --size (leaving room below
      md's superblock for raidmig's configuration area) of most source
      arrays; the "v12" ones with mdadm's defaults (metadata 1.2: superblock
-     4 KiB from the start, data after it; no --size: used to the end);
+     4 KiB from the start, data after it; most with no --size: used to the
+     end);
      md's initial resync, an ext4 filesystem with a file of random data;
      the md device's bytes and the file are hashed; mdadm --stop.
   2. on the host: raidmig convert (or revert) of each array's members and
@@ -15,8 +16,11 @@ qemu (test/vm/run) and the real raidmig on this host:
      --size): grown by a member, their last rows move out of the
      configuration area's way first; with no member added (a chunk change)
      there is no room: raidmig refuses it with what to do and writes
-     nothing. The 1.2 arrays (all used to the end, each grown by a member
-     or to a level with one more) are migrated the same way.
+     nothing. The 1.2 arrays used to the end are migrated the same way
+     (grown by a member, or refused with no member added); two made with
+     --size are restriped (the data moved up along the members, md's
+     data_offset with it) and reverted to a plain disk (the data moved
+     down to byte 0). The 1.0 restripes (l45, c5) move their data too.
   3. in the VM again: mdadm --assemble of the new array; its level and
      member count; its bytes equal the old volume's (the filesystem's
      length); e2fsck -fn clean; the file read through a mount matches;
@@ -212,16 +216,17 @@ def migrate(s, c, rng):
     env = dict(os.environ)
     if c.kill:
         env.update(LD_PRELOAD=SHIM, SHIM_KILL_AT=str(c.kill))
-    # 1.0 used to the end with no member added: no new capacity to make room
-    # from below md's superblock at the end (1.2 keeps it at the start)
-    refuse = c.full and not c.add and c.meta == "1.0"
+    # used to the end with no member added: no new capacity to make room
+    # from at the end, below md's superblock (1.0) or the device's end (1.2)
+    refuse = c.full and not c.add
     before = sums(s, c) if refuse else None
     r = run([RAIDMIG] + c.args + ["--yes"] + devs, cwd=s.work, env=env)
     err = r.stderr.decode()
     if refuse:
-        s.result(r.returncode == 2 and "needs room between that and md's superblock" in err and
+        where = "md's superblock" if c.meta == "1.0" else "the end of the device"
+        s.result(r.returncode == 2 and "needs room between that and %s" % where in err and
                  "mdadm --grow" in err and sums(s, c) == before, c.name,
-                 "no room below md's superblock: refused with what to do, nothing written", err)
+                 "no room below %s: refused with what to do, nothing written" % where, err)
         return False
     if c.kill:
         s.result(r.returncode in (137, -9), c.name, "the migration is killed part-way", err)
@@ -263,6 +268,13 @@ def suite(s):
         Case("v12g0", 0, 2, ["convert"], add=1, full=True, meta="1.2"),
         Case("v12g6", 6, 4, ["convert"], add=1, chunk="128K", full=True, meta="1.2"),
         Case("v12bm5", 5, 3, ["convert"], add=1, bitmap=True, full=True, meta="1.2"),
+        Case("v12g10", 10, 4, ["convert"], add=1, layout="n2", full=True, meta="1.2"),
+        Case("v12room", 5, 3, ["convert", "--chunk", "128K"], full=True, meta="1.2"),
+        # made with --size: room above the data for a restripe to move it
+        # up (md's data_offset grows), and for a revert to move it down to
+        # byte 0 of a plain disk
+        Case("v12c5", 5, 3, ["convert", "--chunk", "128K", "--layout", "right-asymmetric"], meta="1.2"),
+        Case("v12rv1", 1, 2, ["revert"], after=1, fs_mb=24, meta="1.2"),
     ]
     assert all(len(c.images) <= MAX_DISKS for c in cases)   # every case fits one boot
     for c in cases:

@@ -299,3 +299,18 @@ full_grow_window() {
 @test "power loss at the first writes and the final commit: an md v1.2 RAID5 as mdadm makes it (data from 1 MiB, used to the end), grown from 3 to 4, its last rows moved first" {
 	full_grow_window 1.2 2
 }
+
+@test "power loss at the first writes and the final commit: revert of an md v1.2 RAID1 with an internal bitmap, its data moved down to byte 0" {
+	python3 "$TOP/test/mkfull.py" 1 2 4 3 r --metadata 1.2
+	for m in r0.img r1.img; do	# as --size 1M, with the bitmap bit (raidmig removes it first)
+		python3 "$TOP/test/sbpatch.py" --at 4096 "$m" size=2048 feature_map=1 bitmap_offset=8
+	done
+	python3 "$TOP/test/mdread.py" read r0.img r1.img >expect.out
+	run python3 "$TOP/test/crash.py" --raidmig "$RAIDMIG" --shim "$SHIM" --expect expect.out \
+		--convert "revert --yes --checkpoint-units 3" --resume resume --md-source 2 --after 1 --plain \
+		--window 40 --resume-bases 2 r0.img r1.img
+	echo "$output"
+	echo "$output" | sed "s/^/# md v1.2 RAID1 revert: /" >&3
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ " 0 failed" ]]
+}

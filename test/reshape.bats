@@ -124,6 +124,22 @@ data_offset() {
 	same_data
 }
 
+@test "reshape: an array whose data a restripe moved up grows with its last rows moved from where they are" {
+	python3 "$TOP/test/mkfull.py" 5 3 64 8 f
+	for m in f0.img f1.img f2.img; do python3 "$TOP/test/sbpatch.py" "$m" size=8192; done
+	run "$RAIDMIG" convert --yes -v --layout right-asymmetric f0.img f1.img f2.img
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ "the data moves up by" ]]
+	"$RAIDMIG" cat f0.img f1.img f2.img >vol1.img
+	blank 8M f3.img
+	run "$RAIDMIG" convert --yes -v f0.img f1.img f2.img f3.img
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ "move to f3.img at byte" ]]
+	N=(f0.img f1.img f2.img f3.img)
+	verify vol1.img "${N[@]}"
+}
+
 @test "reshape: RAID10 n2 to RAID0 with fewer members and back; a chunk change" {
 	array "--level 10" 4 2M
 	migrate "convert --level 0 --members 2" 4 2
@@ -312,7 +328,7 @@ written_to() {
 			grep -q "Checksum : .* - correct" ex.txt
 			[ "$(blkid -p -o value -s VERSION "$img")" = "$v" ]
 		done
-		[ "$(field md.data_offset "${N[@]}")" = $((off * 512)) ]
+		[ "$(field md.base "${N[@]}")" = $((off * 512)) ]
 	done
 }
 
@@ -341,13 +357,23 @@ written_to() {
 	python3 "$TOP/test/mkfull.py" 1 2 64 8 r --metadata 1.2
 	for m in r0.img r1.img; do python3 "$TOP/test/sbpatch.py" --at 4096 "$m" size=12288; done	# as --size 6M
 	head -c $((12288 * 512)) r.vol >want.img
-	$MDREAD read r0.img r1.img | cmp - want.img	# the array md would serve
-	run "$RAIDMIG" revert --yes -v r0.img r1.img
+	mkfs.ext4 -q -F -E offset=1048576 r0.img 4M	# a filesystem on the array, as md sees it
+	dd if=r0.img of=r1.img bs=1M skip=1 seek=1 count=5 conv=notrunc status=none
+	$MDREAD read r0.img r1.img >want.img	# the array md would serve
+	# cut short once the volume's first bytes are on member 0 (over md's
+	# superblock there): blkid must still see an md member, not the ext4
+	run env SHIM_KILL_AT=12 LD_PRELOAD="$SHIM" "$RAIDMIG" revert --yes r0.img r1.img
+	[ "$status" -eq 137 ]
+	cmp -n 4096 r0.img want.img	# the ext4's first block is in place
+	[ "$(blkid -p -o value -s TYPE r0.img)" = linux_raid_member ]
+	run "$RAIDMIG" resume -v r0.img r1.img
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ "is one plain disk again" ]]
 	[[ "$output" =~ next_destination\ [1-9] ]]
 	cmp -n $((12288 * 512)) r0.img want.img
+	[ "$(blkid -p -o value -s TYPE r0.img)" = ext4 ]
+	e2fsck -fn r0.img
 	! mdadm --examine r1.img
 	[ -z "$(blkid -p -o value -s TYPE r1.img)" ]
 }

@@ -639,11 +639,11 @@ static void test_meta_format(struct meta m)
 	t.member[3] = t.member[2];
 	t.member[3].uuid[0] = 3;
 	meta_encode(&t, blk);
-	ok(meta_decode(blk, &out, &why) == 0 && out.md.minor == 2 && out.md.data_offset == 2 << 20 &&
+	ok(meta_decode(blk, &out, &why) == 0 && out.md.minor == 2 && out.md.base == 2 << 20 &&
 	   out.md.bblog_offset == 8 && out.md.bblog_size == 8, "md v1.2's format round-trips");
-	t.md.data_offset = (2 << 20) + 512;
+	t.md.base = (2 << 20) + 512;
 	ok(decodes(t, "not 4 KiB aligned"), "a data offset off a 4 KiB boundary is refused");
-	t.md.data_offset = 8192;
+	t.md.base = 8192;
 	ok(decodes(t, "below its superblock or bad-block log"), "a data offset inside the bad-block log is refused");
 	t.md = (struct md_format){ 2, -8, 8, 1 << 20 };
 	ok(decodes(t, "below its superblock"), "a v1.2 bad-block log before the superblock is refused");
@@ -662,7 +662,7 @@ static void test_meta_format(struct meta m)
 	ok(meta_decode(blk, &out, &why) < 0 && strstr(why, "version 2 or 3"), "a version 3 copy with an md format is refused");
 	put64(blk + 816 + 16, 0);
 	put32(blk + META_BLOCK - 4, (uint32_t)crc32(crc32(0L, Z_NULL, 0), blk, META_BLOCK - 4));
-	ok(meta_decode(blk, &out, &why) == 0 && out.md.minor == 0 && !out.md.data_offset,
+	ok(meta_decode(blk, &out, &why) == 0 && out.md.minor == 0 && !out.md.base,
 	   "a version 3 copy reads as md v1.0");
 }
 
