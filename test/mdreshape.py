@@ -19,8 +19,8 @@ qemu (test/vm/run) and the real raidmig on this host:
      nothing. The 1.2 arrays used to the end are migrated the same way
      (grown by a member, or refused with no member added); two made with
      --size are restriped (the data moved up along the members, md's
-     data_offset with it) and reverted to a plain disk (the data moved
-     down to byte 0). The 1.0 restripes (l45, c5) move their data too.
+     data_offset with it), reverted to a plain disk (the data moved down
+     to byte 0) and shrunk by a member. The 1.0 restripes (l45, c5) move their data too.
   3. in the VM again: mdadm --assemble of the new array; its level and
      member count; its bytes equal the old volume's (the filesystem's
      length); e2fsck -fn clean; the file read through a mount matches;
@@ -59,9 +59,10 @@ class Case:
     superblock version given to mdadm --create --metadata."""
 
     def __init__(self, name, level, n, args, add=0, after=None, chunk="64K", layout=None,
-                 fs_mb=None, kill=None, full=False, bitmap=False, meta="1.0"):
+                 fs_mb=None, kill=None, full=False, bitmap=False, meta="1.0", moved=None):
         self.name, self.level, self.n, self.args, self.add = name, level, n, args, add
         self.meta = meta
+        self.moved = moved      # the data moves up along the members from this data_offset (sectors)
         self.bitmap = bitmap    # made with --bitmap=internal: raidmig removes it, md adds it again
         self.chunk, self.layout, self.kill, self.full = chunk, layout, kill, full
         self.after = after if after is not None else n + add
@@ -166,7 +167,7 @@ y=/sys/block/$(mdsys $md)/md
 ck {nm} "md says raid{lv} over {after}" [ "$(cat $y/level) $(cat $y/raid_disks)" = "raid{lv} {after}" ]
 ck {nm} "md's bytes are the old volume's" [ "$(hsum $md {nb})" = {vol} ]
 ck {nm} "e2fsck -fn clean" e2fsck -fn $md
-mkdir -p /mnt/{nm} && mount -o ro $md /mnt/{nm}
+{moved}mkdir -p /mnt/{nm} && mount -o ro $md /mnt/{nm}
 ck {nm} "the file read through a mount matches" [ "$(sha256sum /mnt/{nm}/payload | cut -d' ' -f1)" = {fsha} ]
 umount /mnt/{nm} 2>/dev/null
 if [ -e $y/sync_action ]; then
@@ -174,7 +175,11 @@ if [ -e $y/sync_action ]; then
 	echo check >$y/sync_action; sleep 0.2; mdadm --wait $md >/dev/null 2>&1
 	ck {nm} "md check: mismatch_cnt 0" [ "$(cat $y/mismatch_cnt)" = 0 ]
 fi
-'''.format(nm=c.name, devs=devs, lv=c.new_level, after=c.after, nb=nb, vol=c.vol_sha, fsha=c.file_sha))
+'''.format(nm=c.name, devs=devs, lv=c.new_level, after=c.after, nb=nb, vol=c.vol_sha, fsha=c.file_sha,
+           moved="" if c.moved is None else
+           "off=$(mdadm --examine $(dev {m0}) | sed -n 's/.*Data Offset : \\([0-9]*\\) sectors.*/\\1/p')\n"
+           'ck {nm} "md\'s data_offset moved up from sector {o}" [ "${{off:-0}}" -gt {o} ]\n'.format(
+               nm=c.name, o=c.moved, m0=c.images[0])))
         if c.bitmap:
             s.append(r'''
 ck {nm} "the bitmap raidmig removed: mdadm --grow --bitmap=internal adds it again" mdadm --grow --bitmap=internal $md
@@ -244,11 +249,11 @@ def suite(s):
         Case("l15", 1, 2, ["convert", "--level", "5"], add=1),
         Case("l05", 0, 2, ["convert", "--level", "5"], add=1),
         Case("l06", 0, 2, ["convert", "--level", "6"], add=2),
-        Case("l45", 4, 3, ["convert", "--level", "5"]),
+        Case("l45", 4, 3, ["convert", "--level", "5"], moved=0),
         Case("l56", 5, 3, ["convert", "--level", "6"], add=1),
         Case("l100", 10, 4, ["convert", "--level", "0", "--members", "2"], after=2, layout="n2"),
         Case("l010", 0, 2, ["convert", "--level", "10"], fs_mb=24),
-        Case("c5", 5, 3, ["convert", "--chunk", "256K", "--layout", "right-asymmetric"]),
+        Case("c5", 5, 3, ["convert", "--chunk", "256K", "--layout", "right-asymmetric"], moved=0),
         Case("s5", 5, 4, ["convert", "--members", "3"], after=3, fs_mb=56),
         Case("rv0", 0, 2, ["revert"], after=1, fs_mb=24),
         Case("rv1", 1, 2, ["revert"], after=1, fs_mb=24),
@@ -273,10 +278,14 @@ def suite(s):
         # made with --size: room above the data for a restripe to move it
         # up (md's data_offset grows), and for a revert to move it down to
         # byte 0 of a plain disk
-        Case("v12c5", 5, 3, ["convert", "--chunk", "128K", "--layout", "right-asymmetric"], meta="1.2"),
+        Case("v12c5", 5, 3, ["convert", "--chunk", "128K", "--layout", "right-asymmetric"], meta="1.2",
+             moved=2048),
         Case("v12rv1", 1, 2, ["revert"], after=1, fs_mb=24, meta="1.2"),
+        Case("v12s5", 5, 4, ["convert", "--members", "3"], after=3, fs_mb=56, meta="1.2"),
     ]
     assert all(len(c.images) <= MAX_DISKS for c in cases)   # every case fits one boot
+    if os.environ.get("MDRESHAPE_CASES"):   # a developer's subset: MDRESHAPE_CASES=v12c5,v12rv1
+        cases = [c for c in cases if c.name in os.environ["MDRESHAPE_CASES"].split(",")]
     for c in cases:
         c.new_level = c.level
         if "--level" in c.args:
