@@ -419,6 +419,25 @@ static int stages(const struct pair *p)
 }
 
 /*
+ * Is the moved migration `t` no dearer than `p` staged through the slot?
+ * The slot costs two commits (a flush of every member, a durable metadata
+ * write) per slotful of units; moved by d bytes, the copy loop commits once
+ * per d / depth units (test 244). Both write the new layout once; the slot
+ * writes every byte a second time besides, so the move is taken up to
+ * twice the slot's commits: it loses only in a small room, where a slot
+ * of several units fits and a move of one unit's depth, say.
+ */
+static int cheaper_moved(const struct pair *p, const struct pair *t, const uint64_t *size)
+{
+	struct pair s = *p;
+	uint64_t d = t->to.offset > t->from.offset ? t->to.offset - t->from.offset : t->from.offset - t->to.offset;
+
+	if (meta_fit_slot(&s, size))
+		return 1;	/* the slot does not fit: moving is the only way */
+	return 4 * d >= pair_unit_depth(t) * pair_slot_units(&s);
+}
+
+/*
  * A migration whose units overwrite their own source (a restripe at the
  * same width: another layout, chunk or level) would stage every unit, and
  * write every byte twice. Moved along the members, as md's reshape moves
@@ -429,8 +448,9 @@ static int stages(const struct pair *p)
  * units of the new layout. The copy loop checkpoints lazily whenever a
  * unit's writes reach source not yet checkpointed (the patent's test 244),
  * once per shift's worth of units; nothing is staged. Kept only when the
- * order is safe and no unit overwrites its own source; else the data stays
- * where it is and the slot takes the units.
+ * order is safe, no unit overwrites its own source and it costs no more
+ * commits than the slot (cheaper_moved); else the data stays where it is
+ * and the slot takes the units.
  */
 static void shift(struct pair *p, const uint64_t *size)
 {
@@ -451,6 +471,8 @@ static void shift(struct pair *p, const uint64_t *size)
 	else
 		return;
 	if (pair_order(&t) || stages(&t))
+		return;
+	if (!cheaper_moved(p, &t, size))
 		return;
 	*p = t;
 	log_verbose("the data moves %s by %llu bytes of each member, as md's reshape moves data_offset: nothing is staged",

@@ -252,7 +252,7 @@ reshape() {
 }
 
 @test "power loss at the first writes and the final commit: RAID0 over 2 to RAID6 over 4" {
-	WINDOW=20 RESUME_BASES=2 reshape "--level 0" 2 "convert --level 6" 4 4 "staging"
+	WINDOW=20 RESUME_BASES=2 reshape "--level 0" 2 "convert --level 6" 4 4 "next_destination"
 }
 
 # Tails moved out of the configuration area's way (issue 17): the source's
