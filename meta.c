@@ -379,12 +379,15 @@ uint64_t meta_data_room(const struct pair *p, uint64_t member_size)
  * RAID0, 4, 5 and 6 and the level changes of the same chunk (overlap.c).
  * Without it an array raidmig made could not be reshaped by raidmig
  * without shrinking it first, as mdadm's arrays cannot. The reserve is at
- * least RESERVE_BYTES (a 64th of a small member): a later restripe at the
- * same width stages as many units at once as it holds (meta_fit_slot),
- * two commits for each slotful. mdadm keeps up to 128 MiB (about 0.1%)
- * before a 1.2 array's data for the same purpose: a reshape's headroom.
+ * least RESERVE_BYTES (a 64th of a member below 8 GiB): a later restripe
+ * at the same width moves the data into it (reshape.c shift), one commit
+ * for each reserve's worth of each member, or stages as many units at
+ * once as it holds (meta_fit_slot), two commits for each slotful. mdadm
+ * keeps up to 128 MiB (about 0.1%) before a 1.2 array's data for the same
+ * purpose, a reshape's headroom: so does raidmig, at the end, so that a
+ * restripe of a 4 TB member commits 30,000 times, not a million (4 MiB).
  */
-#define RESERVE_BYTES	(4u << 20)
+#define RESERVE_BYTES	(128u << 20)
 
 uint64_t meta_new_room(const struct pair *p, uint64_t member_size)
 {

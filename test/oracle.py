@@ -87,7 +87,7 @@ def datasize(size, chunk, members, level=0, layout="n2"):
     slot = -(-unit // members)
     slot = -(-slot // 4096) * 4096
     reserve = -(-(members * chunk) // 4096) * 4096   # for a later reshape (meta.c)
-    reserve = max(reserve, min(4 << 20, size // 64) // 4096 * 4096)  # at least a 64th, up to 4 MiB
+    reserve = max(reserve, min(128 << 20, size // 64) // 4096 * 4096)  # at least a 64th, up to 128 MiB
     room = sb_offset(size) - 4096 - 2 * 4096 - slot  # the source's data, below the slot
     cap = (sb_offset(size) - 4096 - 2 * 4096 - max(slot, reserve)) // depth * unit
     print(min(room, cap))
