@@ -35,7 +35,8 @@
 static int other_metadata(struct dev *d, const char *why)
 {
 	uint8_t *b = io_alloc(MDSB_BYTES);
-	uint64_t at[3] = { 4096, 0, (d->size & ~(uint64_t)0xffff) - 0x10000 };
+	uint64_t at[3] = { mdsb_location(2, d->size), mdsb_location(1, d->size),
+			   (d->size & ~(uint64_t)0xffff) - 0x10000 };
 	const char *ver[3] = { "1.2", "1.1", "0.90" };
 	int found = -1;
 

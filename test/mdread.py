@@ -1428,14 +1428,20 @@ def make_images(areas, level, layout, chunk, size, rng, data_offsets=None,
                  dev_number=dev_numbers[role],
                  device_uuid=bytes(rng.getrandbits(8) for _ in range(16)),
                  utime=1700000000, events=1, resync_offset=MAX_SECTOR)
-        if fields:
-            f.update(fields)
-        if role_fields:
-            f.update(role_fields[role])
-        sb = build_superblock(f, roles, max_dev)
-        img[so * SECTOR:so * SECTOR + len(sb)] = sb
-        images.append(bytes(img))
+        images.append(_with_superblock(img, f, fields, role_fields and role_fields[role],
+                                       roles, max_dev, so))
     return images
+
+
+def _with_superblock(img, f, fields, role_fields, roles, max_dev, so):
+    """IMG (a bytearray) with the superblock of fields F, overridden by
+    FIELDS and ROLE_FIELDS, written at sector SO; as bytes."""
+    f = dict(f)
+    f.update(fields or {})
+    f.update(role_fields or {})
+    sb = build_superblock(f, roles, max_dev)
+    img[so * SECTOR:so * SECTOR + len(sb)] = sb
+    return bytes(img)
 
 
 def _make_front_images(areas, level, layout, chunk, size, rng, data_offsets,
@@ -1467,13 +1473,8 @@ def _make_front_images(areas, level, layout, chunk, size, rng, data_offsets,
                  utime=1700000000, events=1, resync_offset=MAX_SECTOR)
         if doff >= so + 24:
             f.update(bblog_size=8, bblog_offset=16)
-        if fields:
-            f.update(fields)
-        if role_fields:
-            f.update(role_fields[role])
-        sb = build_superblock(f, roles, max_dev)
-        img[so * SECTOR:so * SECTOR + len(sb)] = sb
-        images.append(bytes(img))
+        images.append(_with_superblock(img, f, fields, role_fields and role_fields[role],
+                                       roles, max_dev, so))
     return images
 
 
